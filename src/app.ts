@@ -1,0 +1,107 @@
+// buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import type { DestinationStream } from 'pino';
+import { v4 as uuidv4 } from 'uuid';
+import { publicOrigin, type Config } from './config.js';
+import { migrate, openDatabase, type Database } from './db/database.js';
+import { readCredential } from './cloudflare/credentials.js';
+import { registerFailureHandlers } from './cloudflare/failures.js';
+import { IntegrationEvents } from './integrations/events.js';
+import { IntegrationRepository } from './integrations/repository.js';
+import { LevelChanges } from './risk/levelChanges.js';
+import { integrationRoutes } from './integrations/routes.js';
+import { openapiDocument } from './openapi.js';
+
+export interface AppDeps {
+  /** The clock; tests pin it. */
+  now?: () => Date;
+  /** Id generator for new objects; tests pin it. */
+  newId?: () => string;
+  /** Where logs go (stdout by default); tests capture them. */
+  logStream?: DestinationStream;
+}
+
+const API_PREFIX = '/client/v4';
+const CREDENTIAL_HEADERS = ['authorization', 'x-auth-key', 'x-auth-email'];
+
+/** Serves Cloudflare's paths both under the API base and without it: /client/v4/accounts/... ≡ /accounts/... */
+function stripApiPrefix(url: string): string {
+  if (url.startsWith(API_PREFIX) && (url.length === API_PREFIX.length || '/?'.includes(url[API_PREFIX.length] as string))) {
+    return url.slice(API_PREFIX.length) || '/';
+  }
+  return url;
+}
+
+/** The app's shared parts, reachable from tests and from features registered later in buildApp. */
+export interface EmulatorContext {
+  db: Database;
+  integrations: IntegrationRepository;
+  integrationEvents: IntegrationEvents;
+  levelChanges: LevelChanges;
+  ssfBaseUrl: () => string;
+  now: () => Date;
+  newId: () => string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    emulator: EmulatorContext;
+  }
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? uuidv4;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+      // Credentials never reach the logs, whatever a serializer or a debug line includes.
+      redact: {
+        paths: CREDENTIAL_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]),
+        censor: '[redacted]',
+      },
+    },
+    rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      // As strict as the real API: no coercion of "true" into true, every offending field reported.
+      customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false },
+    },
+  });
+
+  const db = openDatabase(config.databasePath);
+  app.addHook('onClose', async () => {
+    db.close();
+  });
+  migrate(db);
+
+  let listeningPort: number | undefined;
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    if (address && typeof address === 'object') listeningPort = address.port;
+  });
+  const ssfBaseUrl = () => config.ssfBaseUrl ?? publicOrigin(config, listeningPort);
+
+  registerFailureHandlers(app);
+  // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
+  app.removeContentTypeParser('text/plain');
+  await app.register(fastifySwagger, { openapi: openapiDocument() });
+
+  const integrations = new IntegrationRepository(db, { now, newId });
+  const integrationEvents = new IntegrationEvents();
+  const levelChanges = new LevelChanges();
+  app.decorate('emulator', { db, integrations, integrationEvents, levelChanges, ssfBaseUrl, now, newId });
+
+  // Everything under Cloudflare's API base needs a well-formed credential, checked before the body is read.
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      readCredential(request);
+    });
+    await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
+  });
+
+  return app;
+}

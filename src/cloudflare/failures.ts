@@ -1,0 +1,121 @@
+// The one place that turns any failure (ours, Fastify's, a validator's, an unknown route) into
+// Cloudflare's failure envelope. Nothing else formats an error body.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, ErrorCode, noRoute, type ErrorMessage } from './errors.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function pointerOf(error: AjvError): string {
+  const missing = error.params.missingProperty;
+  if (error.keyword === 'required' && typeof missing === 'string') return `${error.instancePath}/${missing}`;
+  return error.instancePath;
+}
+
+function describe(error: AjvError): string {
+  const field = pointerOf(error).slice(1).replaceAll('/', '.') || 'request body';
+  if (field === 'request body' && error.keyword === 'type') return 'request body must be a JSON object';
+  switch (error.keyword) {
+    case 'required':
+      return `${field} is required`;
+    case 'enum':
+      return `${field} must be one of: ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${field} must be ${JSON.stringify(error.params.allowedValue)}`;
+    case 'format':
+      return `${field} must be a valid ${String(error.params.format)}`;
+    case 'pattern':
+      return `${field} must match ${String(error.params.pattern)}`;
+    default:
+      return `${field} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+/** One entry per offending field (its first problem), each with the field's JSON pointer. */
+export function validationErrors(errors: readonly AjvError[]): ErrorMessage[] {
+  const byPointer = new Map<string, ErrorMessage>();
+  for (const error of errors) {
+    const pointer = pointerOf(error) || '/';
+    if (!byPointer.has(pointer)) byPointer.set(pointer, { code: ErrorCode.validation, message: describe(error), source: { pointer } });
+  }
+  return [...byPointer.values()];
+}
+
+function pathOf(request: FastifyRequest): string {
+  const url = request.originalUrl;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Maps anything thrown while serving a request to an ApiError; unknown failures become a 500. */
+export function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    // A path parameter that fails its schema is a malformed object identifier: Cloudflare cannot route it.
+    if (fastifyError.validationContext === 'params') return noRoute(pathOf(request));
+    if (fastifyError.validationContext === 'body' || fastifyError.validationContext === 'querystring') {
+      return new ApiError(400, validationErrors(fastifyError.validation as AjvError[]));
+    }
+    return new ApiError(400, [{ code: ErrorCode.badRequest, message: fastifyError.message }]);
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, [{ code: ErrorCode.malformedJson, message: 'Request body is empty but Content-Type is application/json' }]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(400, [{ code: ErrorCode.malformedJson, message: 'Malformed JSON in request body' }]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, [{ code: ErrorCode.unsupportedMediaType, message: `Unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; send application/json` }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, [{ code: ErrorCode.bodyTooLarge, message: 'Request body is too large' }]);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, [{ code: ErrorCode.badRequest, message: 'Content-Length does not match the request body' }]);
+  }
+  if (error instanceof SyntaxError) {
+    return new ApiError(400, [{ code: ErrorCode.malformedJson, message: 'Malformed JSON in request body' }]);
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status, [{ code: ErrorCode.badRequest, message: fastifyError.message }]);
+  }
+  return new ApiError(500, [{ code: ErrorCode.internal, message: 'Internal server error' }]);
+}
+
+export function sendFailure(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply
+    .code(error.statusCode)
+    .headers(error.headers)
+    .type('application/json; charset=utf-8')
+    .send({ success: false, errors: error.errors, messages: [], result: null });
+}
+
+export function registerFailureHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error as FastifyError, request);
+    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return sendFailure(reply, apiError);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request);
+    const routed = request.url.split('?', 1)[0] as string;
+    const allowed = METHODS.filter((method) => app.findRoute({ method, url: routed }) !== null);
+    if (allowed.length > 0) {
+      return sendFailure(
+        reply,
+        new ApiError(
+          405,
+          [{ code: ErrorCode.methodNotAllowed, message: `Method ${request.method} not allowed for ${path}; allowed: ${allowed.join(', ')}` }],
+          { allow: allowed.join(', ') },
+        ),
+      );
+    }
+    return sendFailure(reply, noRoute(path));
+  });
+}

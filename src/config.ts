@@ -1,0 +1,175 @@
+// Every option of the emulator, once: its env var, its CLI flag, its default and its validation.
+// Nothing else in the codebase reads process.env. Precedence: CLI flag > env var > default.
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  logLevel: LogLevel;
+  /** The origin users reach this server at; undefined means "derive it from HOST and the listening port". */
+  publicUrl: string | undefined;
+  /** Base of every `well_known_url`; undefined means "the public URL". */
+  ssfBaseUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+interface OptionSpec<K extends keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  /** Short alias flags, e.g. `--db` for `--database-path`. */
+  aliases?: string[];
+  description: string;
+  /** The default as shown in `--help`; `parse` receives undefined when nothing was given. */
+  defaultText: string;
+  parse(raw: string | undefined, name: string): Config[K];
+}
+
+function fail(name: string, raw: string, expected: string): never {
+  throw new ConfigError(`invalid value for ${name}: ${JSON.stringify(raw)} (expected ${expected})`);
+}
+
+function parseUrlOption(raw: string | undefined, name: string): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, raw, 'an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, raw, 'an absolute http(s) URL');
+  if (url.search || url.hash) fail(name, raw, 'a URL without query or fragment');
+  // Stored without a trailing slash so that `${base}/path` never doubles it.
+  return url.toString().replace(/\/+$/, '');
+}
+
+// `satisfies` keeps each spec's parse result tied to its key.
+const SPECS = [
+  {
+    key: 'port',
+    env: 'PORT',
+    flag: '--port',
+    aliases: ['-p'],
+    description: 'TCP port to listen on (0 picks a free one)',
+    defaultText: '4010',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return 4010;
+      if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) fail(name, raw, 'an integer from 0 to 65535');
+      return Number(raw);
+    },
+  } satisfies OptionSpec<'port'>,
+  {
+    key: 'host',
+    env: 'HOST',
+    flag: '--host',
+    description: 'interface to bind (0.0.0.0 to accept connections from other hosts or containers)',
+    defaultText: '127.0.0.1',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return '127.0.0.1';
+      if (/\s/.test(raw)) fail(name, raw, 'a host name or IP address');
+      return raw;
+    },
+  } satisfies OptionSpec<'host'>,
+  {
+    key: 'databasePath',
+    env: 'DATABASE_PATH',
+    flag: '--database-path',
+    aliases: ['--db'],
+    description: 'SQLite database file, created if missing; ":memory:" keeps nothing after exit',
+    defaultText: './data/emulator.db',
+    parse(raw) {
+      return raw === undefined || raw === '' ? './data/emulator.db' : raw;
+    },
+  } satisfies OptionSpec<'databasePath'>,
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: '--log-level',
+    description: `pino log level: ${LOG_LEVELS.join(', ')}`,
+    defaultText: 'info',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return 'info';
+      const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
+      if (!level) fail(name, raw, `one of ${LOG_LEVELS.join(', ')}`);
+      return level;
+    },
+  } satisfies OptionSpec<'logLevel'>,
+  {
+    key: 'publicUrl',
+    env: 'PUBLIC_URL',
+    flag: '--public-url',
+    description: 'origin clients reach the server at (used in well_known_url and the OpenAPI servers)',
+    defaultText: 'http://HOST:PORT',
+    parse: parseUrlOption,
+  } satisfies OptionSpec<'publicUrl'>,
+  {
+    key: 'ssfBaseUrl',
+    env: 'SSF_BASE_URL',
+    flag: '--ssf-base-url',
+    description:
+      'base of every well_known_url and SSF issuer; https://ssf.risk-score.teams.cloudflare.com reproduces Cloudflare\'s values',
+    defaultText: 'PUBLIC_URL',
+    parse: parseUrlOption,
+  } satisfies OptionSpec<'ssfBaseUrl'>,
+] as const;
+
+export type OptionDescription = Pick<OptionSpec<keyof Config>, 'env' | 'flag' | 'aliases' | 'description' | 'defaultText'>;
+export const OPTIONS: readonly OptionDescription[] = SPECS;
+
+/** Splits `--flag value` / `--flag=value` arguments into a map keyed by canonical flag. */
+function parseArgv(argv: readonly string[]): Map<string, string> {
+  const byFlag = new Map<string, string>();
+  for (const spec of SPECS) {
+    byFlag.set(spec.flag, spec.flag);
+    for (const alias of (spec as OptionDescription).aliases ?? []) byFlag.set(alias, spec.flag);
+  }
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
+    const canonical = byFlag.get(name);
+    if (!canonical) throw new ConfigError(`unknown option ${JSON.stringify(name)} (see --help)`);
+    let value: string | undefined;
+    if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined) throw new ConfigError(`option ${name} needs a value`);
+    values.set(canonical, value);
+  }
+  return values;
+}
+
+/** Builds the configuration from CLI arguments and an environment (process.env by default). */
+export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+  const flags = parseArgv(argv);
+  const out: Partial<Record<keyof Config, unknown>> = {};
+  for (const spec of SPECS) {
+    const fromFlag = flags.get(spec.flag);
+    const raw = fromFlag ?? env[spec.env];
+    const name = fromFlag !== undefined ? spec.flag : spec.env;
+    out[spec.key] = spec.parse(raw, name);
+  }
+  return out as Config;
+}
+
+/** A configuration for tests and embedding: defaults plus overrides, no env or argv involved. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig([], {}), databasePath: ':memory:', logLevel: 'silent', ...overrides };
+}
+
+/** The origin the server is reachable at, once it is known (after listen, when PORT=0). */
+export function publicOrigin(config: Config, listeningPort?: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
+  const host = wildcard ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${listeningPort ?? config.port}`;
+}

@@ -1,0 +1,32 @@
+// The fixed part of the OpenAPI document; @fastify/swagger adds every route from its TypeBox schemas.
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+  description: string;
+};
+
+export const PACKAGE_NAME = pkg.name;
+export const PACKAGE_VERSION = pkg.version;
+
+export function openapiDocument() {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Cloudflare Zero Trust risk scoring (local emulator)',
+      description: `${pkg.description}. Paths, operationIds and schemas follow Cloudflare's API; the base is /client/v4.`,
+      version: pkg.version,
+    },
+    // Relative, so the document (and Swagger UI's "Try it out") works on whatever host and port serves it.
+    servers: [{ url: '/client/v4', description: 'This emulator' }],
+    components: {
+      securitySchemes: {
+        api_token: { type: 'http' as const, scheme: 'bearer' },
+        api_email: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Auth-Email' },
+        api_key: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Auth-Key' },
+      },
+    },
+    security: [{ api_token: [] }, { api_email: [], api_key: [] }] as Array<Record<string, string[]>>,
+  };
+}
