@@ -4,7 +4,8 @@ import fastifySwagger from '@fastify/swagger';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { publicOrigin, type Config } from './config.js';
-import { migrate, openDatabase, type Database } from './db/database.js';
+import { migrate, openDatabase, readMigrations, type Database } from './db/database.js';
+import { healthRoutes } from './health/routes.js';
 import { readCredential } from './cloudflare/credentials.js';
 import { registerFailureHandlers } from './cloudflare/failures.js';
 import { IntegrationEvents } from './integrations/events.js';
@@ -76,7 +77,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => {
     db.close();
   });
-  migrate(db);
+  const migrations = readMigrations();
+  migrate(db, migrations);
 
   let listeningPort: number | undefined;
   app.addHook('onListen', async () => {
@@ -94,6 +96,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const integrationEvents = new IntegrationEvents();
   const levelChanges = new LevelChanges();
   app.decorate('emulator', { db, integrations, integrationEvents, levelChanges, ssfBaseUrl, now, newId });
+
+  await app.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
 
   // Everything under Cloudflare's API base needs a well-formed credential, checked before the body is read.
   await app.register(async (api) => {
