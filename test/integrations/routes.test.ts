@@ -174,3 +174,15 @@ describe('read, update, delete', () => {
     expect(mine.active).toBe(true);
   });
 });
+
+describe('well_known_url', () => {
+  it.each([
+    [{ publicUrl: 'http://emulator:4010' }, 'http://emulator:4010'],
+    [{ publicUrl: 'http://emulator:4010', ssfBaseUrl: 'https://ssf.risk-score.teams.cloudflare.com' }, 'https://ssf.risk-score.teams.cloudflare.com'],
+  ])('is built from the configured base (%j)', async (overrides, base) => {
+    const configured = await makeApp(overrides, { newId: sequentialIds() });
+    const res = await apiOf(configured)('POST', BASE, { integration_type: 'Okta', tenant_url: 'https://a.okta.com' });
+    expect(res.json().result.well_known_url).toBe(`${base}/.well-known/sse-configuration/${ID1}`);
+    await configured.close();
+  });
+});

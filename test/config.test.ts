@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, publicOrigin } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig([], {})).toEqual({
+      port: 4010,
+      host: '127.0.0.1',
+      databasePath: './data/emulator.db',
+      logLevel: 'info',
+      publicUrl: undefined,
+      ssfBaseUrl: undefined,
+    });
+  });
+
+  it('reads env vars, and a flag wins over its env var', () => {
+    const env = { PORT: '5000', HOST: '0.0.0.0', DATABASE_PATH: ':memory:', LOG_LEVEL: 'WARN', PUBLIC_URL: 'http://emulator:5000/', SSF_BASE_URL: 'https://ssf.risk-score.teams.cloudflare.com' };
+    expect(loadConfig([], env)).toEqual({
+      port: 5000,
+      host: '0.0.0.0',
+      databasePath: ':memory:',
+      logLevel: 'warn',
+      publicUrl: 'http://emulator:5000',
+      ssfBaseUrl: 'https://ssf.risk-score.teams.cloudflare.com',
+    });
+    expect(loadConfig(['--port', '6000', '--db=/tmp/x.db'], env)).toMatchObject({ port: 6000, databasePath: '/tmp/x.db' });
+  });
+
+  it.each([
+    [['--port', 'abc'], {}, 'invalid value for --port: "abc" (expected an integer from 0 to 65535)'],
+    [[], { PORT: '70000' }, 'invalid value for PORT: "70000" (expected an integer from 0 to 65535)'],
+    [[], { LOG_LEVEL: 'loud' }, 'invalid value for LOG_LEVEL: "loud" (expected one of fatal, error, warn, info, debug, trace, silent)'],
+    [[], { PUBLIC_URL: 'ftp://x' }, 'invalid value for PUBLIC_URL: "ftp://x" (expected an absolute http(s) URL)'],
+    [[], { SSF_BASE_URL: 'not a url' }, 'invalid value for SSF_BASE_URL: "not a url" (expected an absolute http(s) URL)'],
+    [['--nope', '1'], {}, 'unknown option "--nope" (see --help)'],
+    [['--port'], {}, 'option --port needs a value'],
+  ])('rejects %j %j naming the option', (argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(new ConfigError(message));
+  });
+
+  it('derives the public origin from HOST and the listening port; a wildcard host means loopback', () => {
+    const config = loadConfig([], { HOST: '0.0.0.0', PORT: '0' });
+    expect(publicOrigin(config, 43210)).toBe('http://127.0.0.1:43210');
+    expect(publicOrigin(loadConfig([], { HOST: '::1' }))).toBe('http://[::1]:4010');
+    expect(publicOrigin(loadConfig([], { PUBLIC_URL: 'https://emu.example.test' }), 1)).toBe('https://emu.example.test');
+  });
+});
