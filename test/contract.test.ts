@@ -77,3 +77,26 @@ describe("integrations against Cloudflare's schema", () => {
     }
   });
 });
+
+describe('openapi.yaml against Cloudflare', () => {
+  it("uses Cloudflare's operationId, method and path for every Cloudflare operation it serves", async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const ours = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    const served = Object.entries(ours.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ operationId: op.operationId, method: method.toUpperCase(), path })),
+    );
+    const cloudflareIds = new Set(cloudflareOperations.map((o) => o.operationId));
+    const servedCloudflare = served.filter((o) => cloudflareIds.has(o.operationId));
+    expect(servedCloudflare.length).toBeGreaterThanOrEqual(6);
+    for (const op of servedCloudflare) {
+      expect(op).toEqual(cloudflareOperations.find((o) => o.operationId === op.operationId));
+    }
+    // Nothing we serve under /accounts/ is missing from Cloudflare's schema.
+    for (const op of served.filter((o) => o.path.startsWith('/accounts/'))) {
+      expect(cloudflareIds.has(op.operationId), op.operationId).toBe(true);
+    }
+  });
+});
