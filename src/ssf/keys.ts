@@ -3,6 +3,16 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT,
 import type { SsfRepository } from './repository.js';
 import type { SetClaims } from './events.js';
 
+/** A published verification key: the RSA public parts, with kid, alg and use. */
+export interface PublicJwk {
+  kty: string;
+  kid: string;
+  alg: string;
+  use: string;
+  n: string;
+  e: string;
+}
+
 export interface PublicKeyInfo {
   kid: string;
   created_at: string;
@@ -68,9 +78,9 @@ export class KeyStore {
   }
 
   /** The JWKS: every key of the account, newest first, retired ones included; creates the first key if none. */
-  async jwks(accountId: string): Promise<{ keys: JWK[] }> {
+  async jwks(accountId: string): Promise<{ keys: PublicJwk[] }> {
     await this.current(accountId);
-    return { keys: this.repository.keys(accountId).map((row) => JSON.parse(row.public_jwk) as JWK) };
+    return { keys: this.repository.keys(accountId).map((row) => JSON.parse(row.public_jwk) as PublicJwk) };
   }
 
   /** A new signing key; the previous ones stay in the JWKS so tokens they signed still verify. */

@@ -1,7 +1,7 @@
 // The transmitter's public face: the well-known documents, the JWKS, SSF 1.0 stream management and RFC 8936 poll.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { readCredential } from '../cloudflare/credentials.js';
 import { FailureEnvelope } from '../cloudflare/envelope.js';
 import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
@@ -162,8 +162,7 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
     },
     async (request, reply) => {
       const integration = integrationOf(request.params.integration_id);
-      const { keys: jwks } = await keys.jwks(integration.account_tag);
-      return reply.type('application/jwk-set+json').send({ keys: jwks as Array<Static<typeof Jwks>['keys'][number]> });
+      return reply.type('application/jwk-set+json').send(await keys.jwks(integration.account_tag));
     },
   );
 

@@ -356,6 +356,33 @@ describe('delivery', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('closing during a push keeps the SET pending without counting an attempt, and sends it after the restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ssf-close-'));
+    try {
+      const databasePath = join(dir, 'emulator.db');
+      const port = await freePort();
+      const first = await listeningApp({ databasePath }, port);
+      const integration = await createIntegration(first.api, receiver.url);
+      const never = gate();
+      receiver.answer({ status: 202, after: never.opened });
+      first.app.emulator.levelChanges.publish(change());
+      await receiver.nth(1);
+      await first.app.close();
+
+      running = await listeningApp({ databasePath }, port);
+      const again = await receiver.nth(2);
+      await verifySet(again.body, integration.well_known_url, receiver.url);
+      const [entry] = await outboxWhen(running.app, '', (e) => e[0]?.status === 'delivered');
+      // One attempt: the one cut short by the close did not count.
+      expect(entry).toMatchObject({ attempts: 1, http_status: 202 });
+      never.open();
+    } finally {
+      await running?.app.close();
+      running = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('outbox', () => {
