@@ -13,6 +13,7 @@ import { IntegrationRepository } from './integrations/repository.js';
 import { LevelChanges } from './risk/levelChanges.js';
 import { integrationRoutes } from './integrations/routes.js';
 import { openapiDocument } from './openapi.js';
+import { sharedSignals } from './ssf/plugin.js';
 
 export interface AppDeps {
   /** The clock; tests pin it. */
@@ -106,6 +107,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     });
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
   });
+  await app.register(sharedSignals, { config });
 
   return app;
 }

@@ -13,7 +13,20 @@ export interface Config {
   publicUrl: string | undefined;
   /** Base of every `well_known_url`; undefined means "the public URL". */
   ssfBaseUrl: string | undefined;
+  /** Event a risk-level change is sent as, unless an integration says otherwise. */
+  ssfEventProfile: SsfEventProfile;
+  /** How many times a pushed SET is tried before it is recorded as failed. */
+  ssfDeliveryAttempts: number;
+  /** Delay before the first retry; each further retry doubles it (capped at 5 minutes). */
+  ssfRetryDelayMs: number;
+  /** How long one push waits for the receiver's answer. */
+  ssfDeliveryTimeoutMs: number;
+  /** How long a poll without returnImmediately waits for a SET before answering an empty list. */
+  ssfPollWaitMs: number;
 }
+
+export const SSF_EVENT_PROFILES = ['okta', 'caep'] as const;
+export type SsfEventProfile = (typeof SSF_EVENT_PROFILES)[number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -47,6 +60,14 @@ function parseUrlOption(raw: string | undefined, name: string): string | undefin
   if (url.search || url.hash) fail(name, raw, 'a URL without query or fragment');
   // Stored without a trailing slash so that `${base}/path` never doubles it.
   return url.toString().replace(/\/+$/, '');
+}
+
+function parseIntegerOption(fallback: number, min: number, max: number) {
+  return (raw: string | undefined, name: string): number => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(name, raw, `an integer from ${min} to ${max}`);
+    return Number(raw);
+  };
 }
 
 // `satisfies` keeps each spec's parse result tied to its key.
@@ -117,6 +138,51 @@ const SPECS = [
     defaultText: 'PUBLIC_URL',
     parse: parseUrlOption,
   } satisfies OptionSpec<'ssfBaseUrl'>,
+  {
+    key: 'ssfEventProfile',
+    env: 'SSF_EVENT_PROFILE',
+    flag: '--ssf-event-profile',
+    description: 'event of a risk-level SET: okta (Okta user-risk-change) or caep (CAEP risk-level-change)',
+    defaultText: 'okta',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return 'okta';
+      const profile = SSF_EVENT_PROFILES.find((p) => p === raw.toLowerCase());
+      if (!profile) fail(name, raw, `one of ${SSF_EVENT_PROFILES.join(', ')}`);
+      return profile;
+    },
+  } satisfies OptionSpec<'ssfEventProfile'>,
+  {
+    key: 'ssfDeliveryAttempts',
+    env: 'SSF_DELIVERY_ATTEMPTS',
+    flag: '--ssf-delivery-attempts',
+    description: 'attempts to push one SET (network errors and 5xx are retried; 4xx never)',
+    defaultText: '5',
+    parse: parseIntegerOption(5, 1, 100),
+  } satisfies OptionSpec<'ssfDeliveryAttempts'>,
+  {
+    key: 'ssfRetryDelayMs',
+    env: 'SSF_RETRY_DELAY_MS',
+    flag: '--ssf-retry-delay-ms',
+    description: 'delay before the first retry of a push, doubled for each further retry (capped at 5 minutes)',
+    defaultText: '1000',
+    parse: parseIntegerOption(1000, 0, 300_000),
+  } satisfies OptionSpec<'ssfRetryDelayMs'>,
+  {
+    key: 'ssfDeliveryTimeoutMs',
+    env: 'SSF_DELIVERY_TIMEOUT_MS',
+    flag: '--ssf-delivery-timeout-ms',
+    description: 'how long one push waits for the receiver before it counts as a network error',
+    defaultText: '10000',
+    parse: parseIntegerOption(10_000, 1, 600_000),
+  } satisfies OptionSpec<'ssfDeliveryTimeoutMs'>,
+  {
+    key: 'ssfPollWaitMs',
+    env: 'SSF_POLL_WAIT_MS',
+    flag: '--ssf-poll-wait-ms',
+    description: 'how long an RFC 8936 poll with returnImmediately=false waits for a SET',
+    defaultText: '30000',
+    parse: parseIntegerOption(30_000, 0, 600_000),
+  } satisfies OptionSpec<'ssfPollWaitMs'>,
 ] as const;
 
 export type OptionDescription = Pick<OptionSpec<keyof Config>, 'env' | 'flag' | 'aliases' | 'description' | 'defaultText'>;

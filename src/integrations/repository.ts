@@ -59,6 +59,7 @@ export class IntegrationRepository {
   private readonly updateStmt;
   private readonly deleteStmt;
   private readonly activeStmt;
+  private readonly byIdStmt;
 
   constructor(
     db: Database,
@@ -79,6 +80,7 @@ export class IntegrationRepository {
     this.activeStmt = db.prepare<[string], Row>(
       `SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND active = 1 ORDER BY rowid`,
     );
+    this.byIdStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE id = ?`);
   }
 
   list(accountId: string): IntegrationRecord[] {
@@ -91,6 +93,12 @@ export class IntegrationRepository {
 
   get(accountId: string, id: string): IntegrationRecord | undefined {
     const row = this.getStmt.get(accountId, id);
+    return row && toRecord(row);
+  }
+
+  /** By id alone, whatever the account: the Shared Signals paths carry only the integration id. */
+  findById(id: string): IntegrationRecord | undefined {
+    const row = this.byIdStmt.get(id);
     return row && toRecord(row);
   }
 

@@ -1,0 +1,427 @@
+// The transmitter's public face: the well-known documents, the JWKS, SSF 1.0 stream management and RFC 8936 poll.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { readCredential } from '../cloudflare/credentials.js';
+import { FailureEnvelope } from '../cloudflare/envelope.js';
+import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
+import type { IntegrationRecord, IntegrationRepository } from '../integrations/repository.js';
+import { EVENTS_SUPPORTED } from './events.js';
+import type { KeyStore } from './keys.js';
+import type { PollWaiters } from './poll.js';
+import { signEntry } from './delivery.js';
+import { POLL, PUSH, type SsfRepository, type StreamRecord } from './repository.js';
+import {
+  CreateStreamBody,
+  IntegrationIdParams,
+  Jwks,
+  PollBody,
+  PollParams,
+  PollResponse,
+  RequiredStreamQuery,
+  StreamConfiguration,
+  StreamQuery,
+  StreamStatus,
+  SubjectBody,
+  TransmitterConfiguration,
+  UpdateStatusBody,
+  UpdateStreamBody,
+  VerifyBody,
+} from './schemas.js';
+import { issuerOf, subjectKey, type Transmitter } from './transmitter.js';
+
+export interface SsfRoutesOptions {
+  integrations: IntegrationRepository;
+  repository: SsfRepository;
+  keys: KeyStore;
+  transmitter: Transmitter;
+  waiters: PollWaiters;
+  ssfBaseUrl: () => string;
+  /** PUBLIC_URL when set: where jwks_uri and the endpoints point; otherwise the origin the request came to. */
+  publicUrl: string | undefined;
+  pollWaitMs: number;
+  now: () => Date;
+  newId: () => string;
+}
+
+const DISCOVERY_TAG = 'Shared Signals discovery';
+const STREAM_TAG = 'Shared Signals streams (SSF 1.0)';
+const failures = { '4xx': FailureEnvelope } as const;
+// void, so that handlers answer with an empty body: reply.send().
+const emptyBody = (description: string) => Type.Unsafe<void>({ description });
+const noContent = { 204: emptyBody('No content.'), ...failures } as const;
+
+function integrationNotFound(id: string): ApiError {
+  return notFound(ErrorCode.integrationNotFound, `Integration ${id} not found`);
+}
+
+function streamNotFound(id: string): ApiError {
+  return notFound(ErrorCode.ssfStreamNotFound, `Stream ${id} not found`);
+}
+
+export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, options) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const { integrations, repository, keys, transmitter, waiters } = options;
+
+  const originOf = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
+  const endpoint = (request: FastifyRequest, integrationId: string, path: string) =>
+    `${originOf(request)}/ssf/${integrationId}${path}`;
+
+  const integrationOf = (id: string): IntegrationRecord => {
+    const integration = integrations.findById(id);
+    if (!integration) throw integrationNotFound(id);
+    return integration;
+  };
+  const streamOf = (integration: IntegrationRecord, streamId: string): StreamRecord => {
+    const stream = repository.stream(integration.id, streamId);
+    if (!stream) throw streamNotFound(streamId);
+    return stream;
+  };
+
+  const toWire = (request: FastifyRequest, integration: IntegrationRecord, stream: StreamRecord): StreamConfiguration => ({
+    stream_id: stream.stream_id,
+    iss: issuerOf(options.ssfBaseUrl(), integration.id),
+    aud: integration.tenant_url,
+    events_supported: EVENTS_SUPPORTED,
+    ...(stream.events_requested === null ? {} : { events_requested: stream.events_requested }),
+    events_delivered: transmitter.eventsDelivered(stream),
+    delivery: {
+      method: stream.delivery_method,
+      endpoint_url:
+        stream.delivery_method === PUSH
+          ? (stream.endpoint_url as string)
+          : endpoint(request, integration.id, `/streams/${encodeURIComponent(stream.stream_id)}/poll`),
+    },
+    ...(stream.description === null ? {} : { description: stream.description }),
+  });
+
+  /** Receiver-supplied properties, validated: push needs an endpoint_url; poll's is ours to give. */
+  const receiverProperties = (body: CreateStreamBody) => {
+    const method = body.delivery?.method ?? POLL;
+    if (method === PUSH && !body.delivery?.endpoint_url) {
+      throw new ApiError(400, [
+        { code: ErrorCode.ssfInvalidStream, message: 'delivery.endpoint_url is required for push delivery (urn:ietf:rfc:8935)', source: { pointer: '/delivery/endpoint_url' } },
+      ]);
+    }
+    return {
+      events_requested: body.events_requested ?? null,
+      delivery_method: method,
+      endpoint_url: method === PUSH ? (body.delivery?.endpoint_url ?? null) : null,
+      authorization_header: method === PUSH ? (body.delivery?.authorization_header ?? null) : null,
+      description: body.description ?? null,
+    };
+  };
+
+  // ---- discovery: no credentials, as a receiver fetches it when registering the transmitter
+  const discovery = (name: string, operationId: string, description: string) =>
+    app.get(
+      `/.well-known/${name}/:integration_id`,
+      {
+        schema: {
+          operationId,
+          summary: `Transmitter configuration of an integration (${name}).`,
+          description,
+          tags: [DISCOVERY_TAG],
+          security: [],
+          params: IntegrationIdParams,
+          response: { 200: TransmitterConfiguration, ...failures },
+        },
+      },
+      async (request) => {
+        const integration = integrationOf(request.params.integration_id);
+        const at = (path: string) => endpoint(request, integration.id, path);
+        return {
+          spec_version: '1_0',
+          issuer: issuerOf(options.ssfBaseUrl(), integration.id),
+          jwks_uri: at('/jwks'),
+          delivery_methods_supported: [PUSH, POLL],
+          configuration_endpoint: at('/streams'),
+          status_endpoint: at('/streams/status'),
+          add_subject_endpoint: at('/streams/subjects/add'),
+          remove_subject_endpoint: at('/streams/subjects/remove'),
+          verification_endpoint: at('/streams/verify'),
+          authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6750' }],
+          default_subjects: 'ALL',
+        };
+      },
+    );
+  discovery('sse-configuration', 'ssf-sse-configuration-get', "The integration's well_known_url (the 2021 draft's name, as Cloudflare serves it).");
+  discovery('ssf-configuration', 'ssf-configuration-get', 'The same document under the SSF 1.0 final name.');
+
+  app.get(
+    '/ssf/:integration_id/jwks',
+    {
+      schema: {
+        operationId: 'ssf-jwks-get',
+        summary: "The account's SET verification keys (JWKS), the current one first, retired ones kept.",
+        tags: [DISCOVERY_TAG],
+        security: [],
+        params: IntegrationIdParams,
+        response: { 200: Jwks, ...failures },
+      },
+    },
+    async (request, reply) => {
+      const integration = integrationOf(request.params.integration_id);
+      return reply.type('application/jwk-set+json').send(await keys.jwks(integration.account_tag));
+    },
+  );
+
+  // ---- stream management: any well-formed bearer token (or Cloudflare key pair), as on the API
+  await app.register(async (scoped) => {
+    const streams = scoped.withTypeProvider<TypeBoxTypeProvider>();
+    streams.addHook('onRequest', async (request) => {
+      readCredential(request);
+    });
+
+    streams.post(
+      '/ssf/:integration_id/streams',
+      {
+        schema: {
+          operationId: 'ssf-stream-create',
+          summary: 'Create a stream (SSF 1.0 §8.1.1.1).',
+          description: 'Delivery defaults to poll. default_subjects is ALL: every user of the account, unless removed.',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: CreateStreamBody,
+          response: { 201: StreamConfiguration, ...failures },
+        },
+      },
+      async (request, reply) => {
+        const integration = integrationOf(request.params.integration_id);
+        const stream: StreamRecord = {
+          stream_id: options.newId(),
+          account_tag: integration.account_tag,
+          integration_id: integration.id,
+          ...receiverProperties(request.body),
+          status: 'enabled',
+          reason: null,
+          disabled_by_transmitter: false,
+          created_at: options.now().toISOString(),
+        };
+        repository.insertStream(stream);
+        return reply.code(201).send(toWire(request, integration, stream));
+      },
+    );
+
+    streams.get(
+      '/ssf/:integration_id/streams',
+      {
+        schema: {
+          operationId: 'ssf-stream-read',
+          summary: 'Read one stream (with stream_id) or all streams of the integration (SSF 1.0 §8.1.1.2).',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          querystring: StreamQuery,
+          response: { 200: Type.Union([StreamConfiguration, Type.Array(StreamConfiguration)]), ...failures },
+        },
+      },
+      async (request) => {
+        const integration = integrationOf(request.params.integration_id);
+        const { stream_id } = request.query;
+        if (stream_id !== undefined) return toWire(request, integration, streamOf(integration, stream_id));
+        return repository.streams(integration.id).map((s) => toWire(request, integration, s));
+      },
+    );
+
+    const update = (replace: boolean) => async (request: FastifyRequest<{ Params: { integration_id: string }; Body: UpdateStreamBody }>) => {
+      const integration = integrationOf(request.params.integration_id);
+      const stream = streamOf(integration, request.body.stream_id);
+      const body = request.body;
+      // PATCH keeps what the body leaves out; PUT resets it to the defaults of a new stream.
+      const merged: CreateStreamBody = replace
+        ? body
+        : {
+            events_requested: body.events_requested ?? stream.events_requested ?? undefined,
+            delivery: body.delivery ?? {
+              method: stream.delivery_method,
+              ...(stream.endpoint_url === null ? {} : { endpoint_url: stream.endpoint_url }),
+              ...(stream.authorization_header === null ? {} : { authorization_header: stream.authorization_header }),
+            },
+            description: body.description ?? stream.description ?? undefined,
+          };
+      const updated: StreamRecord = { ...stream, ...receiverProperties(merged) };
+      repository.saveStream(updated);
+      return toWire(request, integration, updated);
+    };
+    streams.patch(
+      '/ssf/:integration_id/streams',
+      {
+        schema: {
+          operationId: 'ssf-stream-update',
+          summary: 'Update a stream: only the properties given change (SSF 1.0 §8.1.1.3).',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: UpdateStreamBody,
+          response: { 200: StreamConfiguration, ...failures },
+        },
+      },
+      update(false),
+    );
+    streams.put(
+      '/ssf/:integration_id/streams',
+      {
+        schema: {
+          operationId: 'ssf-stream-replace',
+          summary: 'Replace a stream: omitted properties return to their defaults (SSF 1.0 §8.1.1.4).',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: UpdateStreamBody,
+          response: { 200: StreamConfiguration, ...failures },
+        },
+      },
+      update(true),
+    );
+
+    streams.delete(
+      '/ssf/:integration_id/streams',
+      {
+        schema: {
+          operationId: 'ssf-stream-delete',
+          summary: 'Delete a stream; its undelivered SETs are canceled (SSF 1.0 §8.1.1.5).',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          querystring: RequiredStreamQuery,
+          response: noContent,
+        },
+      },
+      async (request, reply) => {
+        const integration = integrationOf(request.params.integration_id);
+        repository.deleteStream(streamOf(integration, request.query.stream_id).stream_id);
+        return reply.code(204).send();
+      },
+    );
+
+    const statusOf = (stream: StreamRecord) => ({
+      stream_id: stream.stream_id,
+      status: stream.status,
+      ...(stream.reason === null ? {} : { reason: stream.reason }),
+    });
+    streams.get(
+      '/ssf/:integration_id/streams/status',
+      {
+        schema: {
+          operationId: 'ssf-stream-status-get',
+          summary: "A stream's status (SSF 1.0 §8.1.2.1).",
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          querystring: RequiredStreamQuery,
+          response: { 200: StreamStatus, ...failures },
+        },
+      },
+      async (request) => statusOf(streamOf(integrationOf(request.params.integration_id), request.query.stream_id)),
+    );
+    streams.post(
+      '/ssf/:integration_id/streams/status',
+      {
+        schema: {
+          operationId: 'ssf-stream-status-update',
+          summary: "Change a stream's status (SSF 1.0 §8.1.2.2).",
+          description: 'paused holds new SETs and enabled replays them in order; disabled drops them.',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: UpdateStatusBody,
+          response: { 200: StreamStatus, ...failures },
+        },
+      },
+      async (request) => {
+        const stream = streamOf(integrationOf(request.params.integration_id), request.body.stream_id);
+        return statusOf(transmitter.setStatus(stream, request.body.status, request.body.reason ?? null));
+      },
+    );
+
+    const setSubject = (integrationId: string, body: { stream_id: string; subject: Record<string, unknown> }, included: boolean) => {
+      const stream = streamOf(integrationOf(integrationId), body.stream_id);
+      repository.setSubject(stream, subjectKey(body.subject), body.subject, included);
+    };
+    streams.post(
+      '/ssf/:integration_id/streams/subjects/add',
+      {
+        schema: {
+          operationId: 'ssf-stream-subject-add',
+          summary: 'Add a subject to a stream (SSF 1.0 §8.1.3.2); undoes an earlier removal.',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: SubjectBody,
+          response: { 200: emptyBody('Empty body.'), ...failures },
+        },
+      },
+      async (request, reply) => {
+        setSubject(request.params.integration_id, request.body, true);
+        return reply.code(200).send();
+      },
+    );
+    streams.post(
+      '/ssf/:integration_id/streams/subjects/remove',
+      {
+        schema: {
+          operationId: 'ssf-stream-subject-remove',
+          summary: "Remove a subject from a stream: no more SETs about it (SSF 1.0 §8.1.3.3).",
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: SubjectBody,
+          response: noContent,
+        },
+      },
+      async (request, reply) => {
+        setSubject(request.params.integration_id, request.body, false);
+        return reply.code(204).send();
+      },
+    );
+
+    streams.post(
+      '/ssf/:integration_id/streams/verify',
+      {
+        schema: {
+          operationId: 'ssf-stream-verify',
+          summary: 'Ask for a verification SET echoing state (SSF 1.0 §8.1.4.2).',
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: VerifyBody,
+          response: noContent,
+        },
+      },
+      async (request, reply) => {
+        const integration = integrationOf(request.params.integration_id);
+        transmitter.verify(integration, streamOf(integration, request.body.stream_id), request.body.state);
+        return reply.code(204).send();
+      },
+    );
+
+    streams.post(
+      '/ssf/:integration_id/streams/:stream_id/poll',
+      {
+        schema: {
+          operationId: 'ssf-stream-poll',
+          summary: "Poll a stream's SETs (RFC 8936): acknowledge, report errors, receive the next ones.",
+          description:
+            'Unacknowledged SETs are returned again by the next poll. Without returnImmediately=true an empty poll waits up to SSF_POLL_WAIT_MS for a SET.',
+          tags: [STREAM_TAG],
+          params: PollParams,
+          body: PollBody,
+          response: { 200: PollResponse, ...failures },
+        },
+      },
+      async (request) => {
+        const integration = integrationOf(request.params.integration_id);
+        const stream = streamOf(integration, request.params.stream_id);
+        if (stream.delivery_method !== POLL) {
+          throw new ApiError(400, [{ code: ErrorCode.ssfInvalidStream, message: `Stream ${stream.stream_id} is delivered by push, not poll` }]);
+        }
+        const body = request.body;
+        const max = body.maxEvents ?? 100;
+        const errors = Object.fromEntries(
+          Object.entries(body.setErrs ?? {}).map(([jti, e]) => [jti, e.description ? `${e.err}: ${e.description}` : e.err]),
+        );
+        const at = () => options.now().toISOString();
+        let result = repository.poll(stream.stream_id, body.ack ?? [], errors, max, at());
+        if (result.entries.length === 0 && max > 0 && body.returnImmediately !== true && options.pollWaitMs > 0) {
+          await waiters.wait(stream.stream_id, options.pollWaitMs);
+          result = repository.poll(stream.stream_id, [], {}, max, at());
+        }
+        const sets: Record<string, string> = {};
+        for (const entry of result.entries) sets[entry.jti] = await signEntry(repository, keys, entry);
+        return { sets, moreAvailable: result.more };
+      },
+    );
+  });
+};
