@@ -1,0 +1,48 @@
+# The emulator as a container: `docker build -t cf-zt-risk-emulator . && docker run -p 4010:4010 cf-zt-risk-emulator`.
+# Two stages: `build` compiles better-sqlite3 and the TypeScript; the runtime stage is the base image plus
+# production dependencies and compiled output only, run as the unprivileged user `node`.
+
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 compiles from source wherever no prebuilt binary can be downloaded.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# Dependencies first, in their own layer: editing src/ does not recompile SQLite on the next build.
+# --ignore-scripts defers the root `prepare` (tsc needs src/, copied below); the one install script the
+# runtime needs, better-sqlite3's, runs through `npm rebuild` (package.json's allowScripts approves it).
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm rebuild better-sqlite3
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# `prepare` is the TypeScript build (tsc -p tsconfig.build.json); then only production dependencies stay,
+# and better-sqlite3 keeps its compiled addon without the sources and object files it was built from.
+RUN npm run prepare \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && cd node_modules/better-sqlite3 \
+ && find build -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} + \
+ && find build/Release -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} + \
+ && rm -rf deps src binding.gyp
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4010 \
+    DATABASE_PATH=/data/emulator.db
+WORKDIR /app
+# Code and dependencies belong to root and are read-only to the server; only /data is writable by it.
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json openapi.yaml ./
+COPY migrations ./migrations
+# A named volume mounted on /data starts with this directory's owner, so `node` can write to it.
+RUN mkdir -p /data && chown node:node /data
+VOLUME /data
+USER node
+EXPOSE 4010
+# node, not curl (the slim base has none); dist/health/check.js reads HOST and PORT like the server does.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 CMD ["node", "dist/health/check.js"]
+# node is PID 1 (the base image's entrypoint execs it): SIGTERM from `docker stop` reaches the server,
+# which finishes in-flight requests, closes the database and exits 0.
+CMD ["node", "dist/server.js"]
