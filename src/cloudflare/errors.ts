@@ -33,6 +33,8 @@ export const ErrorCode = {
   badRequest: 1005,
   integrationNotFound: 1101,
   referenceIdConflict: 1102,
+  unknownRiskBehavior: 1201,
+  riskUserNotFound: 1202,
   noRoute: 7000,
   methodNotAllowed: 7001,
   couldNotRoute: 7003,
