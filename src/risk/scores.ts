@@ -162,7 +162,7 @@ export class RiskScores {
             name: input.name,
             previous,
             current,
-            reason: `${behavior.name} triggered`,
+            reason: `Risk behavior triggered: ${behavior.name}`,
             cause: 'event',
             at: event.timestamp,
           });
