@@ -24,6 +24,11 @@ function rfc3339(date: Date): string {
   return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
 }
 
+/** The clock's time at second precision: what the emulator stamps itself (reset times, events without one). */
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
 /** A user id as stored: lower case, without the `urn:uuid:` prefix the uuid format also accepts. */
 function userKey(userId: string): string {
   return userId.toLowerCase().replace(/^urn:uuid:/, '');
@@ -112,7 +117,7 @@ export class RiskScores {
       const reason = `Risk behaviors reconfigured: ${Object.entries(settings)
         .flatMap(([id, setting]) => describeSetting(before[id] as Behavior, setting))
         .join('; ')}`;
-      const at = rfc3339(this.deps.now());
+      const at = rfc3339(wholeSeconds(this.deps.now()));
       for (const [userId, previous] of levelsBefore) {
         const current = levelsAfter.get(userId) ?? 'low';
         if (current === previous) continue;
@@ -139,7 +144,7 @@ export class RiskScores {
       return events.map((input) => {
         const userId = userKey(input.user_id);
         const behavior = catalogue[input.behavior] as Behavior;
-        const when = input.timestamp === undefined ? this.deps.now() : new Date(input.timestamp);
+        const when = input.timestamp === undefined ? wholeSeconds(this.deps.now()) : new Date(input.timestamp);
         const previous = levelOf(this.repository.countedBehaviors(accountId, userId), catalogue);
         this.repository.saveUser(accountId, { user_id: userId, email: input.email, name: input.name });
         const event = {
@@ -228,7 +233,7 @@ export class RiskScores {
       const user = this.repository.user(accountId, userId);
       if (!user) return false;
       const previous = levelOf(this.repository.countedBehaviors(accountId, userId), this.behaviors(accountId));
-      const at = rfc3339(this.deps.now());
+      const at = rfc3339(wholeSeconds(this.deps.now()));
       this.repository.reset(accountId, userId, at);
       if (previous !== 'low') {
         changes.push({
