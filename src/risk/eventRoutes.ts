@@ -42,6 +42,8 @@ export const riskEventRoutes: FastifyPluginAsync<RiskEventRoutesOptions> = async
         description:
           "Records that users triggered risk behaviors, as Cloudflare's detections would. Send one event (an object; the result is the recorded event) or several (an array, recorded in order, all or none; the result is an array). An event of a disabled behavior is recorded but does not raise the user's level. Every change of a user's level is published to the emulator's subscribers (e.g. the Shared Signals transmitter).",
         tags: ['Emulator: risk events'],
+        // No credentials: this is the emulator's own control surface, not Cloudflare's API.
+        security: [],
         params: AccountParams,
         body: InjectBody,
         response: responses(Type.Union([RecordedEvent, Type.Array(RecordedEvent)])),
