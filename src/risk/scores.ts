@@ -131,12 +131,18 @@ export class RiskScores {
   }
 
   /**
-   * Records events in order (400 naming every unknown behavior, and nothing is recorded); an event of a
+   * Records events in order (400 naming every unknown behavior or unusable timestamp, and nothing is recorded); an event of a
    * disabled behavior is recorded but never raises the score. Announces each change of a user's level.
    */
   inject(accountId: string, events: readonly NewRiskEvent[], pointerPrefix: (index: number) => string, onError?: ListenerErrorHandler): RecordedEvent[] {
-    const unknown = events.flatMap((e, i) => (behaviorDefinition(e.behavior) ? [] : [unknownBehavior(e.behavior, `${pointerPrefix(i)}/behavior`)]));
-    if (unknown.length > 0) throw new ApiError(400, unknown);
+    const refused = events.flatMap((e, i): ErrorMessage[] => [
+      ...(behaviorDefinition(e.behavior) ? [] : [unknownBehavior(e.behavior, `${pointerPrefix(i)}/behavior`)]),
+      // RFC 3339 admits a leap second (23:59:60) that no JavaScript Date can hold.
+      ...(e.timestamp === undefined || !Number.isNaN(Date.parse(e.timestamp))
+        ? []
+        : [{ code: ErrorCode.validation, message: `${e.timestamp} is not a representable time`, source: { pointer: `${pointerPrefix(i)}/timestamp` } }]),
+    ]);
+    if (refused.length > 0) throw new ApiError(400, refused);
 
     const changes: LevelChange[] = [];
     const recorded = this.repository.transaction(() => {

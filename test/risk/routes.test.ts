@@ -282,6 +282,15 @@ describe('injecting risk events', () => {
     expect((await api('GET', `${RISK}/summary`)).json().result.users).toEqual([]);
   });
 
+  it('refuses a leap-second timestamp, valid RFC 3339 but not a representable time, with a 400 not a 500', async () => {
+    const res = await inject([alice('imp_travel'), alice('imp_travel', { timestamp: '2016-12-31T23:59:60Z' })]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual(
+      failure([{ code: 1001, message: '2016-12-31T23:59:60Z is not a representable time', source: { pointer: '/1/timestamp' } }]),
+    );
+    expect((await api('GET', `${RISK}/summary`)).json().result.users).toEqual([]);
+  });
+
   it('refuses a malformed account id as an unroutable path', async () => {
     const res = await inject(alice('imp_travel'), 'not-an-account');
     expect(res.statusCode).toBe(404);
