@@ -11,6 +11,9 @@ import { registerFailureHandlers } from './cloudflare/failures.js';
 import { IntegrationEvents } from './integrations/events.js';
 import { IntegrationRepository } from './integrations/repository.js';
 import { LevelChanges } from './risk/levelChanges.js';
+import { RiskScores } from './risk/scores.js';
+import { riskRoutes } from './risk/routes.js';
+import { riskEventRoutes } from './risk/eventRoutes.js';
 import { integrationRoutes } from './integrations/routes.js';
 import { openapiDocument } from './openapi.js';
 import { sharedSignals } from './ssf/plugin.js';
@@ -98,6 +101,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const levelChanges = new LevelChanges();
   app.decorate('emulator', { db, integrations, integrationEvents, levelChanges, ssfBaseUrl, now, newId });
 
+  const risk = new RiskScores(db, { levelChanges, now, newId });
+
   await app.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
 
   // Everything under Cloudflare's API base needs a well-formed credential, checked before the body is read.
@@ -106,8 +111,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       readCredential(request);
     });
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
+    await api.register(riskRoutes, { risk });
   });
   await app.register(sharedSignals, { config });
+  await app.register(riskEventRoutes, { risk });
 
   return app;
 }

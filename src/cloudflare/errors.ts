@@ -33,6 +33,8 @@ export const ErrorCode = {
   badRequest: 1005,
   integrationNotFound: 1101,
   referenceIdConflict: 1102,
+  unknownRiskBehavior: 1201,
+  riskUserNotFound: 1202,
   ssfStreamNotFound: 1301,
   ssfInvalidStream: 1302,
   noRoute: 7000,
