@@ -33,6 +33,12 @@ export const ErrorCode = {
   badRequest: 1005,
   integrationNotFound: 1101,
   referenceIdConflict: 1102,
+  // Emulator controls and auth modes: 1400-1499.
+  adminTokenRequired: 1401,
+  invalidState: 1410,
+  faultNotFound: 1420,
+  invalidFault: 1421,
+  injectedFault: 1450,
   noRoute: 7000,
   methodNotAllowed: 7001,
   couldNotRoute: 7003,
