@@ -142,7 +142,10 @@ export class StateRepository {
 
   /** Deletes one account's rows (or everyone's) in every table, in one transaction. */
   reset(accountId?: string): void {
-    this.db.transaction(() => this.deleteRows(accountId === undefined ? undefined : [accountId]))();
+    this.db.transaction(() => {
+      this.db.pragma('defer_foreign_keys = ON');
+      this.deleteRows(accountId === undefined ? undefined : [accountId]);
+    })();
   }
 
   /** Every account that has at least one row somewhere. */
