@@ -67,6 +67,11 @@ describe('the bin', () => {
     expect(stderr).toContain(message);
   });
 
+  it("the README's option table lists every option", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const option of OPTIONS) expect(readme).toMatch(new RegExp(`\\| \`${option.flag}\`.*\\| \`${option.env}\` \\|`));
+  });
+
   it('takes a flag over the env var, and the env var over the default', () => {
     expect(loadConfig(['--journal-size', '5'], { JOURNAL_SIZE: '7' }).journalSize).toBe(5);
     expect(loadConfig([], { JOURNAL_SIZE: '7' }).journalSize).toBe(7);
