@@ -1,12 +1,16 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
+import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { publicOrigin, type Config } from './config.js';
 import { migrate, openDatabase, readMigrations, type Database } from './db/database.js';
 import { healthRoutes } from './health/routes.js';
-import { readCredential } from './cloudflare/credentials.js';
+import { docsRoutes } from './docs/routes.js';
+import { emulatorControls } from './emulator/plugin.js';
+import type { Authorizer } from './emulator/auth.js';
+import type { StateChanges } from './emulator/events.js';
 import { registerFailureHandlers } from './cloudflare/failures.js';
 import { IntegrationEvents } from './integrations/events.js';
 import { IntegrationRepository } from './integrations/repository.js';
@@ -25,6 +29,8 @@ export interface AppDeps {
   newId?: () => string;
   /** Where logs go (stdout by default); tests capture them. */
   logStream?: DestinationStream;
+  /** Draws for fault rules with a probability; tests pin it. */
+  random?: () => number;
 }
 
 const API_PREFIX = '/client/v4';
@@ -44,6 +50,10 @@ export interface EmulatorContext {
   integrations: IntegrationRepository;
   integrationEvents: IntegrationEvents;
   levelChanges: LevelChanges;
+  /** Announces resets and imports of per-account state by the control API. */
+  stateChanges: StateChanges;
+  /** The credential check of AUTH_MODE, for features whose paths carry no account id. */
+  authorize: Authorizer;
   ssfBaseUrl: () => string;
   now: () => Date;
   newId: () => string;
@@ -95,21 +105,30 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, { openapi: openapiDocument() });
+  if (config.corsOrigins) {
+    await app.register(fastifyCors, {
+      origin: config.corsOrigins[0] === '*' ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      exposedHeaders: ['retry-after', 'x-emulator-fault'],
+      maxAge: 600,
+    });
+  }
+  const controls = await emulatorControls(app, config, { db, now, newId, random: deps.random ?? Math.random });
 
   const integrations = new IntegrationRepository(db, { now, newId });
   const integrationEvents = new IntegrationEvents();
   const levelChanges = new LevelChanges();
-  app.decorate('emulator', { db, integrations, integrationEvents, levelChanges, ssfBaseUrl, now, newId });
+  const { stateChanges } = controls;
+  app.decorate('emulator', { db, integrations, integrationEvents, levelChanges, stateChanges, authorize: controls.authorize, ssfBaseUrl, now, newId });
 
   const risk = new RiskScores(db, { levelChanges, now, newId });
 
   await app.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
+  await app.register(docsRoutes);
 
-  // Everything under Cloudflare's API base needs a well-formed credential, checked before the body is read.
+  // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
-      readCredential(request);
-    });
+    api.addHook('onRequest', async (request) => controls.authorize(request));
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
     await api.register(riskRoutes, { risk });
   });

@@ -3,6 +3,8 @@
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const AUTH_MODES = ['any', 'strict', 'off'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 export interface Config {
   port: number;
@@ -23,6 +25,19 @@ export interface Config {
   ssfDeliveryTimeoutMs: number;
   /** How long a poll without returnImmediately waits for a SET before answering an empty list. */
   ssfPollWaitMs: number;
+  /** A state document (an export) loaded at start-up; undefined loads nothing. */
+  seedFile: string | undefined;
+  /** How many requests the journal keeps; 0 turns it off. */
+  journalSize: number;
+  /** When set, every /__emulator/v1/ call needs `Authorization: Bearer <this>`. */
+  adminToken: string | undefined;
+  authMode: AuthMode;
+  /** JSON file of credentials for AUTH_MODE=strict. */
+  tokensFile: string | undefined;
+  /** The same JSON inline (for an environment variable); used when tokensFile is unset. */
+  tokens: string | undefined;
+  /** Origins allowed by CORS: undefined is off, ['*'] any origin. */
+  corsOrigins: string[] | undefined;
 }
 
 export const SSF_EVENT_PROFILES = ['okta', 'caep'] as const;
@@ -183,6 +198,99 @@ const SPECS = [
     defaultText: '30000',
     parse: parseIntegerOption(30_000, 0, 600_000),
   } satisfies OptionSpec<'ssfPollWaitMs'>,
+  {
+    key: 'seedFile',
+    env: 'SEED_FILE',
+    flag: '--seed-file',
+    aliases: ['--seed'],
+    description: 'state document (as GET /__emulator/v1/state exports it) loaded at start-up; replaces the accounts it covers',
+    defaultText: '(none)',
+    parse(raw) {
+      return raw === undefined || raw === '' ? undefined : raw;
+    },
+  } satisfies OptionSpec<'seedFile'>,
+  {
+    key: 'journalSize',
+    env: 'JOURNAL_SIZE',
+    flag: '--journal-size',
+    description: 'how many requests the request journal keeps (oldest dropped first); 0 turns it off',
+    defaultText: '1000',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return 1000;
+      if (!/^\d{1,7}$/.test(raw) || Number(raw) > 1_000_000) fail(name, raw, 'an integer from 0 to 1000000');
+      return Number(raw);
+    },
+  } satisfies OptionSpec<'journalSize'>,
+  {
+    key: 'adminToken',
+    env: 'EMULATOR_ADMIN_TOKEN',
+    flag: '--admin-token',
+    description: 'when set, the control API under /__emulator/v1/ needs "Authorization: Bearer <token>"',
+    defaultText: '(none: open)',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return undefined;
+      if (!/^[\x21-\x7e]+$/.test(raw)) fail(name, raw, 'printable ASCII without spaces');
+      return raw;
+    },
+  } satisfies OptionSpec<'adminToken'>,
+  {
+    key: 'authMode',
+    env: 'AUTH_MODE',
+    flag: '--auth-mode',
+    description:
+      'any: any well-formed credential; strict: only credentials of TOKENS_FILE/TOKENS, with their accounts and permission groups; off: none needed',
+    defaultText: 'any',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return 'any';
+      const mode = AUTH_MODES.find((m) => m === raw.toLowerCase());
+      if (!mode) fail(name, raw, `one of ${AUTH_MODES.join(', ')}`);
+      return mode;
+    },
+  } satisfies OptionSpec<'authMode'>,
+  {
+    key: 'tokensFile',
+    env: 'TOKENS_FILE',
+    flag: '--tokens-file',
+    description: 'JSON file of the credentials AUTH_MODE=strict accepts (see README, "Auth modes")',
+    defaultText: '(none)',
+    parse(raw) {
+      return raw === undefined || raw === '' ? undefined : raw;
+    },
+  } satisfies OptionSpec<'tokensFile'>,
+  {
+    key: 'tokens',
+    env: 'TOKENS',
+    flag: '--tokens',
+    description: 'the same credentials as TOKENS_FILE, inline as JSON (used when TOKENS_FILE is unset)',
+    defaultText: '(none)',
+    parse(raw) {
+      return raw === undefined || raw === '' ? undefined : raw;
+    },
+  } satisfies OptionSpec<'tokens'>,
+  {
+    key: 'corsOrigins',
+    env: 'CORS_ORIGINS',
+    flag: '--cors-origins',
+    description: 'CORS for browser clients: "*" for any origin, or a comma-separated list of origins; empty is off',
+    defaultText: '(off)',
+    parse(raw, name) {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const origins = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+      if (origins.length === 1 && origins[0] === '*') return ['*'];
+      for (const origin of origins) {
+        let url: URL | undefined;
+        try {
+          url = new URL(origin);
+        } catch {
+          url = undefined;
+        }
+        if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+          fail(name, raw, '"*" or comma-separated origins such as http://localhost:3000 (scheme, host, port; no path)');
+        }
+      }
+      return origins;
+    },
+  } satisfies OptionSpec<'corsOrigins'>,
 ] as const;
 
 export type OptionDescription = Pick<OptionSpec<keyof Config>, 'env' | 'flag' | 'aliases' | 'description' | 'defaultText'>;
@@ -224,7 +332,11 @@ export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv 
     const name = fromFlag !== undefined ? spec.flag : spec.env;
     out[spec.key] = spec.parse(raw, name);
   }
-  return out as Config;
+  const config = out as Config;
+  if (config.authMode === 'strict' && config.tokensFile === undefined && config.tokens === undefined) {
+    throw new ConfigError('AUTH_MODE=strict needs the credentials it accepts: set TOKENS_FILE (--tokens-file) or TOKENS (--tokens)');
+  }
+  return config;
 }
 
 /** A configuration for tests and embedding: defaults plus overrides, no env or argv involved. */

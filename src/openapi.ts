@@ -25,6 +25,11 @@ export function openapiDocument() {
         api_token: { type: 'http' as const, scheme: 'bearer' },
         api_email: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Auth-Email' },
         api_key: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Auth-Key' },
+        emulator_admin: {
+          type: 'http' as const,
+          scheme: 'bearer',
+          description: 'EMULATOR_ADMIN_TOKEN, needed by the control API only when the emulator is started with one.',
+        },
       },
     },
     security: [{ api_token: [] }, { api_email: [], api_key: [] }] as Array<Record<string, string[]>>,

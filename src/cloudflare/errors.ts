@@ -37,6 +37,12 @@ export const ErrorCode = {
   riskUserNotFound: 1202,
   ssfStreamNotFound: 1301,
   ssfInvalidStream: 1302,
+  // Emulator controls and auth modes: 1400-1499.
+  adminTokenRequired: 1401,
+  invalidState: 1410,
+  faultNotFound: 1420,
+  invalidFault: 1421,
+  injectedFault: 1450,
   noRoute: 7000,
   methodNotAllowed: 7001,
   couldNotRoute: 7003,

@@ -14,7 +14,7 @@ export interface SharedSignalsOptions {
 }
 
 export const sharedSignals: FastifyPluginAsync<SharedSignalsOptions> = async (app, { config }) => {
-  const { db, integrations, integrationEvents, levelChanges, ssfBaseUrl, now, newId } = app.emulator;
+  const { db, integrations, integrationEvents, levelChanges, authorize, ssfBaseUrl, now, newId } = app.emulator;
   const repository = new SsfRepository(db);
   const keys = new KeyStore(repository, now);
   const waiters = new PollWaiters();
@@ -65,6 +65,6 @@ export const sharedSignals: FastifyPluginAsync<SharedSignalsOptions> = async (ap
     await worker.stop();
   });
 
-  await app.register(ssfRoutes, { integrations, repository, keys, transmitter, waiters, ssfBaseUrl, publicUrl: config.publicUrl, pollWaitMs: config.ssfPollWaitMs, now, newId });
+  await app.register(ssfRoutes, { integrations, repository, keys, transmitter, waiters, ssfBaseUrl, publicUrl: config.publicUrl, pollWaitMs: config.ssfPollWaitMs, authorize, now, newId });
   await app.register(ssfControls, { integrations, repository, keys, transmitter });
 };

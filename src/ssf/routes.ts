@@ -1,8 +1,8 @@
 // The transmitter's public face: the well-known documents, the JWKS, SSF 1.0 stream management and RFC 8936 poll.
+import type { Authorizer } from '../emulator/auth.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { readCredential } from '../cloudflare/credentials.js';
 import { FailureEnvelope } from '../cloudflare/envelope.js';
 import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
 import type { IntegrationRecord, IntegrationRepository } from '../integrations/repository.js';
@@ -40,6 +40,7 @@ export interface SsfRoutesOptions {
   /** PUBLIC_URL when set: where jwks_uri and the endpoints point; otherwise the origin the request came to. */
   publicUrl: string | undefined;
   pollWaitMs: number;
+  authorize: Authorizer;
   now: () => Date;
   newId: () => string;
 }
@@ -169,8 +170,10 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
   // ---- stream management: any well-formed bearer token (or Cloudflare key pair), as on the API
   await app.register(async (scoped) => {
     const streams = scoped.withTypeProvider<TypeBoxTypeProvider>();
+    // Credentials per AUTH_MODE, checked against the integration's account (strict mode needs Zero Trust Write).
     streams.addHook('onRequest', async (request) => {
-      readCredential(request);
+      const id = (request.params as { integration_id?: string }).integration_id;
+      options.authorize(request, id === undefined ? undefined : integrations.findById(id)?.account_tag);
     });
 
     streams.post(

@@ -1,0 +1,315 @@
+// The control API under /__emulator/v1/: reset, export and import state, the request journal, fault rules.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { responses, success } from '../cloudflare/envelope.js';
+import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
+import type { StateChanges } from './events.js';
+import type { FaultRules } from './faults.js';
+import type { Journal, JournalFilter } from './journal.js';
+import { compilePathPattern } from './paths.js';
+import type { StateRepository } from './repository.js';
+import {
+  ControlAccountParams,
+  FaultParams,
+  FaultQuery,
+  FaultRule,
+  FaultRuleInput,
+  ImportResult,
+  JournalClearQuery,
+  JournalEntry,
+  JournalQuery,
+  Removed,
+  StateDocument,
+  StateImportBody,
+} from './schemas.js';
+
+export interface ControlRoutesOptions {
+  state: StateRepository;
+  journal: Journal;
+  faults: FaultRules;
+  stateChanges: StateChanges;
+}
+
+export const CONTROL_PREFIX = '/__emulator/v1';
+const TAG = 'Emulator controls';
+/** Documented on every control operation: the admin token, when the emulator has one. */
+const security: Array<Record<string, string[]>> = [{}, { emulator_admin: [] }];
+
+export function adminCheck(adminToken: string | undefined): ((request: FastifyRequest) => void) | undefined {
+  if (adminToken === undefined) return undefined;
+  const expected = Buffer.from(`Bearer ${adminToken}`);
+  return (request) => {
+    const given = Buffer.from(String(request.headers.authorization ?? ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ApiError(401, [
+        { code: ErrorCode.adminTokenRequired, message: 'The control API needs Authorization: Bearer <EMULATOR_ADMIN_TOKEN>' },
+      ]);
+    }
+  };
+}
+
+function journalFilter(query: { account?: string; method?: string; path?: string; status?: string; since?: string }): JournalFilter {
+  let path: RegExp | undefined;
+  if (query.path !== undefined) {
+    path = compilePathPattern(query.path);
+    if (!path) {
+      throw new ApiError(400, [
+        { code: ErrorCode.validation, message: 'path must be a path pattern starting with "/"', source: { pointer: '/path' } },
+      ]);
+    }
+  }
+  return {
+    ...(query.account === undefined ? {} : { account: query.account }),
+    ...(query.method === undefined ? {} : { method: query.method }),
+    ...(path === undefined ? {} : { path }),
+    ...(query.status === undefined ? {} : { status: Number(query.status) }),
+    ...(query.since === undefined ? {} : { since: Number(query.since) }),
+  };
+}
+
+export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (plugin, options) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const { state, journal, faults, stateChanges } = options;
+
+  /** Reset and import replace data; the scope's journal entries and fault rules go with it. */
+  const forget = (accountId: string | undefined) => {
+    journal.clear(accountId === undefined ? {} : { account: accountId });
+    faults.clear(accountId);
+  };
+  const publish = (request: FastifyRequest, kind: 'reset' | 'imported', accounts: string[] | 'all') =>
+    stateChanges.publish({ kind, accounts }, (err) => request.log.error({ err }, 'state change listener failed'));
+
+  app.post(
+    '/reset',
+    {
+      schema: {
+        operationId: 'emulator-reset',
+        summary: 'Reset everything: every account\'s data, the request journal and the fault rules.',
+        description: 'One SQLite transaction: a concurrent request sees the state before or after, never half of it.',
+        tags: [TAG],
+        security,
+        response: responses(Type.Null()),
+      },
+    },
+    async (request) => {
+      state.reset();
+      forget(undefined);
+      publish(request, 'reset', 'all');
+      return success(null);
+    },
+  );
+
+  app.post(
+    '/accounts/:account_id/reset',
+    {
+      schema: {
+        operationId: 'emulator-reset-account',
+        summary: 'Reset one account: its data, its journal entries and the fault rules scoped to it.',
+        description: 'Other accounts are untouched. One SQLite transaction.',
+        tags: [TAG],
+        security,
+        params: ControlAccountParams,
+        response: responses(Type.Null()),
+      },
+    },
+    async (request) => {
+      const { account_id } = request.params;
+      state.reset(account_id);
+      forget(account_id);
+      publish(request, 'reset', [account_id]);
+      return success(null);
+    },
+  );
+
+  app.get(
+    '/state',
+    {
+      schema: {
+        operationId: 'emulator-state-export',
+        summary: 'Export the state of every account.',
+        tags: [TAG],
+        security,
+        response: responses(StateDocument),
+      },
+    },
+    async () => success(state.export()),
+  );
+
+  app.put(
+    '/state',
+    {
+      schema: {
+        operationId: 'emulator-state-import',
+        summary: 'Replace the whole state with a document (all or nothing).',
+        description: 'Accounts the document does not cover end up empty. The journal and fault rules are kept.',
+        tags: [TAG],
+        security,
+        body: StateImportBody,
+        response: responses(ImportResult),
+      },
+    },
+    async (request) => {
+      const result = state.import(request.body, 'all');
+      publish(request, 'imported', 'all');
+      return success(result);
+    },
+  );
+
+  app.get(
+    '/accounts/:account_id/state',
+    {
+      schema: {
+        operationId: 'emulator-state-export-account',
+        summary: 'Export the state of one account.',
+        tags: [TAG],
+        security,
+        params: ControlAccountParams,
+        response: responses(StateDocument),
+      },
+    },
+    async (request) => success(state.export(request.params.account_id)),
+  );
+
+  app.put(
+    '/accounts/:account_id/state',
+    {
+      schema: {
+        operationId: 'emulator-state-import-account',
+        summary: "Replace one account's state with a document whose rows all belong to it (all or nothing).",
+        tags: [TAG],
+        security,
+        params: ControlAccountParams,
+        body: StateImportBody,
+        response: responses(ImportResult),
+      },
+    },
+    async (request) => {
+      const { account_id } = request.params;
+      const result = state.import(request.body, { account: account_id });
+      publish(request, 'imported', [account_id]);
+      return success(result);
+    },
+  );
+
+  app.get(
+    '/journal',
+    {
+      schema: {
+        operationId: 'emulator-journal-list',
+        summary: 'The last requests to the emulated API, oldest first, filtered by account, method, path, status.',
+        description: 'Credentials are redacted. Bodies over 64 KiB are not kept.',
+        tags: [TAG],
+        security,
+        querystring: JournalQuery,
+        response: responses(Type.Array(JournalEntry)),
+      },
+    },
+    async (request) => {
+      const { limit } = request.query;
+      return success(journal.list(journalFilter(request.query), limit === undefined ? undefined : Number(limit)));
+    },
+  );
+
+  app.delete(
+    '/journal',
+    {
+      schema: {
+        operationId: 'emulator-journal-clear',
+        summary: 'Clear the journal, or only the entries matching the filter.',
+        tags: [TAG],
+        security,
+        querystring: JournalClearQuery,
+        response: responses(Removed),
+      },
+    },
+    async (request) => success({ removed: journal.clear(journalFilter(request.query)) }),
+  );
+
+  app.get(
+    '/faults',
+    {
+      schema: {
+        operationId: 'emulator-fault-list',
+        summary: 'List fault rules (optionally those scoped to one account), in the order they are tried.',
+        tags: [TAG],
+        security,
+        querystring: FaultQuery,
+        response: responses(Type.Array(FaultRule)),
+      },
+    },
+    async (request) => success(faults.list(request.query.account)),
+  );
+
+  app.post(
+    '/faults',
+    {
+      schema: {
+        operationId: 'emulator-fault-create',
+        summary: 'Add a fault rule: matching requests fail, wait first, or lose their connection.',
+        description:
+          'Rules are tried in creation order; the first that matches and fires answers. A failure uses Cloudflare\'s envelope and an x-emulator-fault header.',
+        tags: [TAG],
+        security,
+        body: FaultRuleInput,
+        response: responses(FaultRule),
+      },
+    },
+    async (request) => success(faults.add(request.body)),
+  );
+
+  app.get(
+    '/faults/:fault_id',
+    {
+      schema: {
+        operationId: 'emulator-fault-get',
+        summary: 'One fault rule, with how many times it has fired and how many remain.',
+        tags: [TAG],
+        security,
+        params: FaultParams,
+        response: responses(FaultRule),
+      },
+    },
+    async (request) => {
+      const rule = faults.get(request.params.fault_id);
+      if (!rule) throw notFound(ErrorCode.faultNotFound, `Fault rule ${request.params.fault_id} not found`);
+      return success(rule);
+    },
+  );
+
+  app.delete(
+    '/faults/:fault_id',
+    {
+      schema: {
+        operationId: 'emulator-fault-delete',
+        summary: 'Remove a fault rule.',
+        tags: [TAG],
+        security,
+        params: FaultParams,
+        response: responses(Type.Null()),
+      },
+    },
+    async (request) => {
+      if (!faults.remove(request.params.fault_id)) {
+        throw notFound(ErrorCode.faultNotFound, `Fault rule ${request.params.fault_id} not found`);
+      }
+      return success(null);
+    },
+  );
+
+  app.delete(
+    '/faults',
+    {
+      schema: {
+        operationId: 'emulator-fault-clear',
+        summary: 'Remove every fault rule, or those scoped to one account.',
+        tags: [TAG],
+        security,
+        querystring: FaultQuery,
+        response: responses(Removed),
+      },
+    },
+    async (request) => success({ removed: faults.clear(request.query.account) }),
+  );
+};

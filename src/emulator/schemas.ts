@@ -1,0 +1,121 @@
+// TypeBox schemas of the emulator's control API (/__emulator/v1/...).
+import { Type, type Static } from '@sinclair/typebox';
+import { AccountId } from '../cloudflare/identifiers.js';
+
+export const StateDocument = Type.Object(
+  {
+    format: Type.Literal('cf-zt-risk-emulator/state'),
+    version: Type.Literal(1),
+    schema_version: Type.Integer({ description: 'The highest migration applied when the state was exported.' }),
+    accounts: Type.Array(AccountId, { description: 'The accounts the document covers; an import replaces exactly these.' }),
+    tables: Type.Record(
+      Type.String(),
+      Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Rows as stored, in insertion order.' }),
+      { description: 'Every per-account table (one with an account_tag column): table name -> rows.' },
+    ),
+  },
+  { description: 'State of one account or of all: what export answers, and what import and SEED_FILE read.' },
+);
+
+/** Import bodies are checked by the state repository (the tables are only known at run time). */
+export const StateImportBody = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description:
+      'A state document as GET .../state answers it (its result, or the whole answer). Replaces the accounts it covers (PUT /state: everything), all or nothing.',
+  },
+);
+
+export const ImportResult = Type.Object({
+  accounts: Type.Array(Type.String(), { description: 'The accounts whose state was replaced.' }),
+  rows: Type.Integer({ description: 'Rows written.' }),
+});
+
+export const Removed = Type.Object({ removed: Type.Integer() });
+
+export const ControlAccountParams = Type.Object({ account_id: AccountId });
+
+const ErrorOverride = Type.Object({
+  code: Type.Integer({ minimum: 1000 }),
+  message: Type.String({ minLength: 1 }),
+});
+
+export const FaultRuleInput = Type.Object(
+  {
+    method: Type.Optional(
+      Type.String({ pattern: '^(\\*|[A-Za-z]+)$', description: 'HTTP method to match, or "*" (the default) for any.' }),
+    ),
+    path: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description:
+        'Path pattern, with or without /client/v4: "*" matches within a segment, "**" across segments, "{name}" one segment. E.g. /accounts/*/zt_risk_scoring/integrations/**',
+    }),
+    account: Type.Optional(AccountId),
+    times: Type.Optional(Type.Integer({ minimum: 1, description: 'Fire for the next N matching requests only (default: until removed).' })),
+    probability: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Share of matching requests that fire, e.g. 0.3 (default 1).' }),
+    ),
+    status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599, description: 'Answer with this status and a Cloudflare failure envelope.' })),
+    retry_after: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 86400, description: 'Retry-After header in seconds (default 1 for a 429).' }),
+    ),
+    latency_ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 120000, description: 'Wait this long first; alone, the request then proceeds normally.' }),
+    ),
+    disconnect: Type.Optional(Type.Boolean({ description: 'Close the connection without answering.' })),
+    errors: Type.Optional(Type.Array(ErrorOverride, { minItems: 1, description: 'The failure errors to answer (default: one for the status).' })),
+  },
+  { additionalProperties: false },
+);
+export type FaultRuleInput = Static<typeof FaultRuleInput>;
+
+export const FaultRule = Type.Object({
+  id: Type.String(),
+  method: Type.String(),
+  path: Type.String(),
+  account: Type.Union([Type.String(), Type.Null()]),
+  times: Type.Union([Type.Integer(), Type.Null()]),
+  remaining: Type.Union([Type.Integer(), Type.Null()], { description: 'How many more times it fires; null: unlimited.' }),
+  probability: Type.Union([Type.Number(), Type.Null()]),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+  retry_after: Type.Union([Type.Integer(), Type.Null()]),
+  latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+  disconnect: Type.Boolean(),
+  errors: Type.Union([Type.Array(ErrorOverride), Type.Null()]),
+  hits: Type.Integer({ description: 'How many requests it has answered so far.' }),
+});
+export type FaultRule = Static<typeof FaultRule>;
+
+export const FaultParams = Type.Object({ fault_id: Type.String({ minLength: 1, maxLength: 100 }) });
+export const FaultQuery = Type.Object({ account: Type.Optional(AccountId) });
+
+export const JournalQuery = Type.Object({
+  account: Type.Optional(AccountId),
+  method: Type.Optional(Type.String({ pattern: '^[A-Za-z]+$' })),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'A path pattern, as for fault rules.' })),
+  status: Type.Optional(Type.String({ pattern: '^[1-5][0-9]{2}$' })),
+  since: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Only entries with a greater id.' })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$', description: 'At most this many (the newest).' })),
+});
+export type JournalQuery = Static<typeof JournalQuery>;
+
+export const JournalClearQuery = Type.Pick(JournalQuery, ['account', 'method', 'path', 'status']);
+
+export const JournalEntry = Type.Object({
+  id: Type.Integer({ description: 'Increases by one per request; use it with ?since=.' }),
+  time: Type.String({ format: 'date-time' }),
+  method: Type.String(),
+  path: Type.String({ description: 'As sent (with /client/v4 when the client used it), without the query.' }),
+  query: Type.Union([Type.String(), Type.Null()]),
+  account: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Integer(),
+  duration_ms: Type.Number(),
+  fault: Type.Union([Type.String(), Type.Null()], { description: 'The fault rule that answered, if any.' }),
+  request: Type.Object({
+    headers: Type.Record(Type.String(), Type.String(), { description: 'Credentials are [redacted].' }),
+    body: Type.Unknown(),
+  }),
+  response: Type.Object({ content_type: Type.Union([Type.String(), Type.Null()]), body: Type.Unknown() }),
+});
