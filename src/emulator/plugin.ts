@@ -46,7 +46,9 @@ export async function emulatorControls(
     const loaded = seed(state, config.seedFile);
     app.log.info({ seedFile: config.seedFile, ...loaded }, `seeded ${loaded.rows} rows for ${loaded.accounts.length} accounts from ${config.seedFile}`);
   }
-  const journal = new Journal(config.journalSize, deps.now);
+  // The journal observes the real process, so it reads the wall clock: reading the app's injectable clock on
+  // every request would shift the times a pinned test clock gives the emulated objects.
+  const journal = new Journal(config.journalSize, () => new Date());
   journal.install(app);
   const faults = new FaultRules(deps.newId, deps.random);
   faults.install(app);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { openDatabase, migrate } from '../../src/db/database.js';
+import { openDatabase, migrate, readMigrations } from '../../src/db/database.js';
 import { StateRepository } from '../../src/emulator/repository.js';
 import { ACCOUNT, OTHER_ACCOUNT, apiOf, makeApp, sequentialIds, tickingClock, type Api } from '../support/app.js';
 
@@ -13,6 +13,16 @@ const require = createRequire(import.meta.url);
 const THIRD = '0123456789abcdef0123456789abcdef';
 const base = (account: string) => `/accounts/${account}/zt_risk_scoring/integrations`;
 const ID1 = '00000000-0000-4000-8000-000000000001';
+// Other features add their own per-account tables; these tests learn them from the schema, not by heart.
+const LATEST = Math.max(...readMigrations().map((m) => m.version));
+const PER_ACCOUNT_TABLES = (() => {
+  const db = openDatabase(':memory:');
+  migrate(db);
+  const names = new StateRepository(db).tableNames();
+  db.close();
+  return names;
+})();
+const emptyTables = () => Object.fromEntries(PER_ACCOUNT_TABLES.map((t) => [t, []]));
 
 let app: FastifyInstance;
 let api: Api;
@@ -119,9 +129,10 @@ describe('export and import', () => {
     expect(one.json().result).toEqual({
       format: 'cf-zt-risk-emulator/state',
       version: 1,
-      schema_version: 1,
+      schema_version: LATEST,
       accounts: [ACCOUNT],
       tables: {
+        ...emptyTables(),
         integrations: [
           {
             id: ID1,
@@ -168,7 +179,8 @@ describe('export and import', () => {
 
   it('an exported empty account, imported, empties it', async () => {
     const empty = (await control('GET', `/accounts/${THIRD}/state`)).json().result;
-    expect(empty.tables).toEqual({ integrations: [] });
+    expect(PER_ACCOUNT_TABLES).toContain('integrations');
+    expect(empty.tables).toEqual(emptyTables());
     await create(THIRD, 't1');
     await control('PUT', `/accounts/${THIRD}/state`, empty);
     expect(await listed(THIRD)).toEqual([]);
@@ -193,12 +205,12 @@ describe('export and import', () => {
   };
 
   it.each([
-    ['an unknown table', { tables: { nope: [] } }, 'unknown table "nope" (per-account tables: integrations)', '/tables/nope'],
+    ['an unknown table', { tables: { nope: [] } }, `unknown table "nope" (per-account tables: ${PER_ACCOUNT_TABLES.join(', ')})`, '/tables/nope'],
     ['an unknown column', { tables: { integrations: [{ ...row, colour: 'red' }] } }, 'tables.integrations[0] has unknown column "colour" (columns: id, account_tag, integration_type, reference_id, tenant_url, active, created_at)', '/tables/integrations/0/colour'],
     ['a missing required column', { tables: { integrations: [{ ...row, tenant_url: undefined }] } }, 'tables.integrations[0].tenant_url is required', '/tables/integrations/0/tenant_url'],
     ['a bad account_tag', { tables: { integrations: [{ ...row, account_tag: 'ACME' }] } }, 'tables.integrations[0].account_tag "ACME" is not an account id (32 lower-case hex characters)', '/tables/integrations/0/account_tag'],
     ['a boolean value', { tables: { integrations: [{ ...row, active: true }] } }, 'tables.integrations[0].active must be a string, a finite number, null or {"$base64": "..."}', '/tables/integrations/0/active'],
-    ['another schema version', { schema_version: 99, tables: {} }, 'the document was exported at schema version 99, this emulator is at 1', '/schema_version'],
+    ['another schema version', { schema_version: 99, tables: {} }, `the document was exported at schema version 99, this emulator is at ${LATEST}`, '/schema_version'],
     ['a constraint the database refuses', { tables: { integrations: [{ ...row, active: 7 }] } }, 'tables.integrations[0] cannot be stored: CHECK constraint failed: active IN (0, 1)', '/tables/integrations/0'],
   ])('refuses %s with a 400 naming the problem, and changes nothing', async (_name, document, message, pointer) => {
     await create(ACCOUNT, 'kept');
@@ -255,7 +267,7 @@ describe('tables are found by introspection', () => {
       INSERT INTO settings VALUES ('global', 'kept');
     `);
     const state = new StateRepository(db);
-    expect(state.tableNames()).toEqual(['children', 'integrations', 'parents']);
+    expect(state.tableNames()).toEqual([...PER_ACCOUNT_TABLES, 'children', 'parents'].sort());
     // Children listed before their parent: foreign keys are only checked at commit.
     const document = {
       tables: {
@@ -266,15 +278,15 @@ describe('tables are found by introspection', () => {
     expect(state.import(document, 'covered')).toEqual({ accounts: [ACCOUNT], rows: 2 });
     const exported = state.export(ACCOUNT);
     expect(exported.tables).toEqual({
+      ...emptyTables(),
       children: [{ id: 7, account_tag: ACCOUNT, parent_id: 'p1', data: { $base64: 'AAH/' } }],
-      integrations: [],
       parents: [{ id: 'p1', account_tag: ACCOUNT, note: 'none' }],
     });
     expect(() => state.import({ tables: { children: [{ id: 8, account_tag: OTHER_ACCOUNT, parent_id: 'missing' }] } }, 'covered')).toThrow(
       'the document cannot be stored: FOREIGN KEY constraint failed',
     );
     state.reset();
-    expect(state.export().tables).toEqual({ children: [], integrations: [], parents: [] });
+    expect(state.export().tables).toEqual({ ...emptyTables(), children: [], parents: [] });
     expect(db.prepare('SELECT value FROM settings').pluck().get()).toBe('kept');
     db.close();
   });
