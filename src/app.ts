@@ -1,5 +1,5 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
@@ -7,7 +7,8 @@ import { publicOrigin, type Config } from './config.js';
 import { migrate, openDatabase, readMigrations, type Database } from './db/database.js';
 import { healthRoutes } from './health/routes.js';
 import { readCredential } from './cloudflare/credentials.js';
-import { registerFailureHandlers } from './cloudflare/failures.js';
+import { clientErrorHandler, registerFailureHandlers } from './cloudflare/failures.js';
+import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { IntegrationEvents } from './integrations/events.js';
 import { IntegrationRepository } from './integrations/repository.js';
 import { LevelChanges } from './risk/levelChanges.js';
@@ -32,6 +33,15 @@ function stripApiPrefix(url: string): string {
     return url.slice(API_PREFIX.length) || '/';
   }
   return url;
+}
+
+/** The one info line per request: method, path, status and time, never headers (credentials stay out of logs). */
+function logCompletion(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  request.log.info(
+    { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+    'request completed',
+  );
+  done();
 }
 
 /** The app's shared parts, reachable from tests and from features registered later in buildApp. */
@@ -64,6 +74,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         censor: '[redacted]',
       },
     },
+    // One compact line per answered request instead of Fastify's two (see logCompletion).
+    disableRequestLogging: true,
+    clientErrorHandler,
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
@@ -80,16 +93,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const migrations = readMigrations();
   migrate(db, migrations);
 
-  let listeningPort: number | undefined;
+  if (['info', 'debug', 'trace'].includes(config.logLevel)) app.addHook('onResponse', logCompletion);
+
+  // Computed once the port is known (PORT=0), not on every request.
+  let ssfBase = config.ssfBaseUrl ?? publicOrigin(config);
   app.addHook('onListen', async () => {
     const address = app.server.address();
-    if (address && typeof address === 'object') listeningPort = address.port;
+    if (address && typeof address === 'object') ssfBase = config.ssfBaseUrl ?? publicOrigin(config, address.port);
   });
-  const ssfBaseUrl = () => config.ssfBaseUrl ?? publicOrigin(config, listeningPort);
+  const ssfBaseUrl = () => ssfBase;
 
   registerFailureHandlers(app);
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   await app.register(fastifySwagger, { openapi: openapiDocument() });
 
   const integrations = new IntegrationRepository(db, { now, newId });
@@ -101,8 +118,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Everything under Cloudflare's API base needs a well-formed credential, checked before the body is read.
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
+    // Callback style: no promise and microtask per request; a throw here still becomes the failure envelope.
+    api.addHook('onRequest', (request, _reply, done) => {
       readCredential(request);
+      done();
     });
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
   });

@@ -33,6 +33,7 @@ export const ErrorCode = {
   badRequest: 1005,
   integrationNotFound: 1101,
   referenceIdConflict: 1102,
+  jsonTooDeep: 1500,
   noRoute: 7000,
   methodNotAllowed: 7001,
   couldNotRoute: 7003,

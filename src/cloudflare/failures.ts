@@ -1,5 +1,7 @@
 // The one place that turns any failure (ours, Fastify's, a validator's, an unknown route) into
 // Cloudflare's failure envelope. Nothing else formats an error body.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode, noRoute, type ErrorMessage } from './errors.js';
 
@@ -118,4 +120,27 @@ export function registerFailureHandlers(app: FastifyInstance): void {
     }
     return sendFailure(reply, noRoute(path));
   });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a malformed request line or header,
+ * headers over 16 KB, a request that never finishes arriving) get the failure envelope too, then the
+ * connection is closed, as Node does by default.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request headers are too large']
+        : [400, 'Malformed HTTP request'];
+  const body = JSON.stringify({ success: false, errors: [{ code: ErrorCode.badRequest, message }], messages: [], result: null });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
