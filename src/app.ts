@@ -1,5 +1,5 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
@@ -7,7 +7,7 @@ import { publicOrigin, type Config } from './config.js';
 import { migrate, openDatabase, readMigrations, type Database } from './db/database.js';
 import { healthRoutes } from './health/routes.js';
 import { readCredential } from './cloudflare/credentials.js';
-import { clientErrorHandler, registerFailureHandlers } from './cloudflare/failures.js';
+import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './cloudflare/failures.js';
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { IntegrationEvents } from './integrations/events.js';
 import { IntegrationRepository } from './integrations/repository.js';
@@ -35,13 +35,18 @@ function stripApiPrefix(url: string): string {
   return url;
 }
 
-/** The one info line per request: method, path, status and time, never headers (credentials stay out of logs). */
-function logCompletion(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  request.log.info(
-    { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-    'request completed',
-  );
-  done();
+/**
+ * One line per request instead of Fastify's two ("incoming request" + "request completed"): method, path,
+ * status and time, never headers, so credentials stay out of the logs.
+ */
+class CompactRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (error) request.log.error({ ...line, err: error }, 'request errored');
+    else request.log.info(line, 'request completed');
+  }
 }
 
 /** The app's shared parts, reachable from tests and from features registered later in buildApp. */
@@ -74,9 +79,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         censor: '[redacted]',
       },
     },
-    // One compact line per answered request instead of Fastify's two (see logCompletion).
-    disableRequestLogging: true,
+    logController: new CompactRequestLog(),
     clientErrorHandler,
+    frameworkErrors,
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
@@ -92,8 +97,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   const migrations = readMigrations();
   migrate(db, migrations);
-
-  if (['info', 'debug', 'trace'].includes(config.logLevel)) app.addHook('onResponse', logCompletion);
 
   // Computed once the port is known (PORT=0), not on every request.
   let ssfBase = config.ssfBaseUrl ?? publicOrigin(config);

@@ -97,6 +97,15 @@ export function sendFailure(reply: FastifyReply, error: ApiError): FastifyReply 
     .send({ success: false, errors: error.errors, messages: [], result: null });
 }
 
+/**
+ * Fastify's router refuses some paths before any route or handler runs: a parameter longer than
+ * maxParamLength (it would answer 414) or malformed percent-encoding (400). To a client both are a
+ * path Cloudflare cannot route.
+ */
+export function frameworkErrors(_error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendFailure(reply, noRoute(pathOf(request)));
+}
+
 export function registerFailureHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error as FastifyError, request);
