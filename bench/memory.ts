@@ -17,9 +17,11 @@ interface Ctx {
   ref?: string;
 }
 
+/** Numbers the reference ids across runs: a sequence cut short by the end of a run leaves its integration. */
+let n = 0;
+
 /** One mixed sequence per connection: create, get, get by reference, update, list 100, a 404, delete. */
 function mixedLoad(url: string, seconds: number, unexpected: Map<string, number>) {
-  let n = 0;
   const expect = (name: string, want: number) => (status: number) => {
     if (status !== want) unexpected.set(`${name} ${status}`, (unexpected.get(`${name} ${status}`) ?? 0) + 1);
   };

@@ -19,7 +19,13 @@ for (const [name, measure] of [
   ['memory', measureMemory],
 ] as const) {
   process.stderr.write(`measuring ${name}...\n`);
-  figures.push(...(await measure()));
+  try {
+    figures.push(...(await measure()));
+  } catch (error) {
+    // One failed measurement must not lose the others' figures.
+    console.error(error);
+    figures.push({ figure: name, target: '', measured: `failed: ${(error as Error).message}`, pass: false, detail: {} });
+  }
 }
 console.log('');
 printTable(figures);
