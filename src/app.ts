@@ -1,5 +1,5 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
@@ -11,7 +11,8 @@ import { docsRoutes } from './docs/routes.js';
 import { emulatorControls } from './emulator/plugin.js';
 import type { Authorizer } from './emulator/auth.js';
 import type { StateChanges } from './emulator/events.js';
-import { registerFailureHandlers } from './cloudflare/failures.js';
+import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './cloudflare/failures.js';
+import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { IntegrationEvents } from './integrations/events.js';
 import { IntegrationRepository } from './integrations/repository.js';
 import { LevelChanges } from './risk/levelChanges.js';
@@ -42,6 +43,20 @@ function stripApiPrefix(url: string): string {
     return url.slice(API_PREFIX.length) || '/';
   }
   return url;
+}
+
+/**
+ * One line per request instead of Fastify's two ("incoming request" + "request completed"): method, path,
+ * status and time, never headers, so credentials stay out of the logs.
+ */
+class CompactRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (error) request.log.error({ ...line, err: error }, 'request errored');
+    else request.log.info(line, 'request completed');
+  }
 }
 
 /** The app's shared parts, reachable from tests and from features registered later in buildApp. */
@@ -78,6 +93,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         censor: '[redacted]',
       },
     },
+    logController: new CompactRequestLog(),
+    clientErrorHandler,
+    frameworkErrors,
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
@@ -94,16 +112,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const migrations = readMigrations();
   migrate(db, migrations);
 
-  let listeningPort: number | undefined;
+  // Computed once the port is known (PORT=0), not on every request.
+  let ssfBase = config.ssfBaseUrl ?? publicOrigin(config);
   app.addHook('onListen', async () => {
     const address = app.server.address();
-    if (address && typeof address === 'object') listeningPort = address.port;
+    if (address && typeof address === 'object') ssfBase = config.ssfBaseUrl ?? publicOrigin(config, address.port);
   });
-  const ssfBaseUrl = () => config.ssfBaseUrl ?? publicOrigin(config, listeningPort);
+  const ssfBaseUrl = () => ssfBase;
 
   registerFailureHandlers(app);
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   await app.register(fastifySwagger, { openapi: openapiDocument() });
   if (config.corsOrigins) {
     await app.register(fastifyCors, {
@@ -128,7 +148,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => controls.authorize(request));
+    // Callback style: no promise and microtask per request; a throw here still becomes the failure envelope.
+    api.addHook('onRequest', (request, _reply, done) => {
+      controls.authorize(request);
+      done();
+    });
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
     await api.register(riskRoutes, { risk });
   });

@@ -43,6 +43,7 @@ export const ErrorCode = {
   faultNotFound: 1420,
   invalidFault: 1421,
   injectedFault: 1450,
+  jsonTooDeep: 1500,
   noRoute: 7000,
   methodNotAllowed: 7001,
   couldNotRoute: 7003,

@@ -1,5 +1,7 @@
 // The one place that turns any failure (ours, Fastify's, a validator's, an unknown route) into
 // Cloudflare's failure envelope. Nothing else formats an error body.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode, noRoute, type ErrorMessage } from './errors.js';
 
@@ -95,6 +97,15 @@ export function sendFailure(reply: FastifyReply, error: ApiError): FastifyReply 
     .send({ success: false, errors: error.errors, messages: [], result: null });
 }
 
+/**
+ * Fastify's router refuses some paths before any route or handler runs: a parameter longer than
+ * maxParamLength (it would answer 414) or malformed percent-encoding (400). To a client both are a
+ * path Cloudflare cannot route.
+ */
+export function frameworkErrors(_error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendFailure(reply, noRoute(pathOf(request)));
+}
+
 export function registerFailureHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error as FastifyError, request);
@@ -118,4 +129,27 @@ export function registerFailureHandlers(app: FastifyInstance): void {
     }
     return sendFailure(reply, noRoute(path));
   });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a malformed request line or header,
+ * headers over 16 KB, a request that never finishes arriving) get the failure envelope too, then the
+ * connection is closed, as Node does by default.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request headers are too large']
+        : [400, 'Malformed HTTP request'];
+  const body = JSON.stringify({ success: false, errors: [{ code: ErrorCode.badRequest, message }], messages: [], result: null });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

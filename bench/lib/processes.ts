@@ -1,0 +1,158 @@
+// Starts the servers under test as child processes on loopback: the real compiled emulator
+// (dist/server.js, as `npm start` runs it) and the bare-Fastify baseline.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { options } from './options.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BASELINE = fileURLToPath(new URL('../baseline-server.mjs', import.meta.url));
+
+export const ACCOUNT = '023e105f4ecef8ad9ca31a8372d0c353';
+export const AUTH = { authorization: 'Bearer bench-token-0123456789' };
+export const INTEGRATIONS = `/client/v4/accounts/${ACCOUNT}/zt_risk_scoring/integrations`;
+
+export interface Running {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Milliseconds from spawn() to the first 200 of the readiness path. */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** One GET on loopback; resolves with the status, or 0 when the connection fails. */
+function probe(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+async function spawnAndWait(args: string[], env: Record<string, string>, port: number, readyPath: string, logFile: string) {
+  const log = openSync(logFile, 'a');
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}; see ${logFile}`);
+    if ((await probe(port, readyPath)) === 200) break;
+    if (performance.now() - started > 20_000) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.join(' ')} not ready within 20 s; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const startMs = performance.now() - started;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child, startMs, stop };
+}
+
+/** The real server on a fresh temporary database file; stdout goes to a log file beside it, as in a container. */
+export async function startEmulator(extraEnv: Record<string, string> = {}): Promise<Running> {
+  if (!existsSync(join(ROOT, 'dist/server.js'))) throw new Error('dist/server.js is missing: run `npm run build` first');
+  const dir = mkdtempSync(join(tmpdir(), 'emulator-bench-'));
+  const port = await freePort();
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (see bench/profile-summary.ts).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const running = await spawnAndWait(
+    [...profile, 'dist/server.js'],
+    { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: options.logLevel, ...extraEnv },
+    port,
+    '/readyz',
+    join(dir, 'server.log'),
+  );
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bare Fastify 5 server answering `path` with exactly `body` (and the emulator's content type). */
+export async function startBaseline(path: string, body: string): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'baseline-bench-'));
+  const port = await freePort();
+  const running = await spawnAndWait(
+    [BASELINE],
+    { PORT: String(port), BASELINE_PATH: path, BASELINE_BODY: body },
+    port,
+    path,
+    join(dir, 'baseline.log'),
+  );
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** Samples RSS every `everyMs` until stopped; each sample is [seconds since start, MB]. */
+export function sampleRss(pid: number, everyMs: number): { stop(): Array<[number, number]> } {
+  const t0 = performance.now();
+  const samples: Array<[number, number]> = [];
+  const take = () => samples.push([(performance.now() - t0) / 1000, rssMb(pid)]);
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
+export async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown; text: string }> {
+  const res = await fetch(url, { ...init, headers: { ...AUTH, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as unknown, text };
+}

@@ -1,0 +1,61 @@
+// How every benchmark reports: a figure against its target, printed as a table and saved as JSON.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { options } from './options.js';
+
+export interface Figure {
+  figure: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+  /** Raw numbers behind the measured text (rounds, baseline, samples...). */
+  detail: Record<string, unknown>;
+}
+
+export function printTable(figures: readonly Figure[]): void {
+  const rows = [['figure', 'target', 'measured', ''], ...figures.map((f) => [f.figure, f.target, f.measured, f.pass ? 'ok' : 'MISSED'])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows.slice(1)) console.log(line(r));
+}
+
+export function machine() {
+  const cpu = cpus();
+  return {
+    cpus: cpu.length,
+    cpu_model: cpu[0]?.model ?? 'unknown',
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    load_average_at_start: loadavg().map((l) => Math.round(l * 100) / 100),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+export function saveResults(name: string, figures: readonly Figure[]): string {
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const body = JSON.stringify({ date: new Date().toISOString(), machine: machine(), options, figures }, null, 2);
+  const file = `${dir}${name}-${stamp}.json`;
+  writeFileSync(file, body);
+  writeFileSync(`${dir}${name}-latest.json`, body);
+  return file;
+}
+
+/** Runs a single benchmark script when it is executed directly (`tsx bench/get-one.ts`). */
+export function runIfMain(moduleUrl: string, name: string, measure: () => Promise<Figure[]>): void {
+  if (!process.argv[1] || pathToFileURL(process.argv[1]).href !== moduleUrl) return;
+  measure().then(
+    (figures) => {
+      printTable(figures);
+      console.log(`\nresults: ${saveResults(name, figures)}`);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
