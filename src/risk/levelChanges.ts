@@ -1,5 +1,6 @@
 // The one internal interface through which a change of a user's effective risk level is announced.
 // The risk feature publishes; the Shared Signals transmitter (and tests) subscribe.
+import { Topic } from '../topic.js';
 
 export type RiskLevel = 'low' | 'medium' | 'high';
 
@@ -18,25 +19,4 @@ export interface LevelChange {
   at: string;
 }
 
-export type LevelChangeListener = (change: LevelChange) => void;
-
-export class LevelChanges {
-  private readonly listeners = new Set<LevelChangeListener>();
-
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: LevelChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Publishes once to every subscriber; a failing subscriber never stops the others or the caller. */
-  publish(change: LevelChange, onError: (error: unknown) => void = () => {}): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        onError(error);
-      }
-    }
-  }
-}
+export class LevelChanges extends Topic<LevelChange> {}
