@@ -150,4 +150,28 @@ describe('EMULATOR_ADMIN_TOKEN', () => {
     const api = await app.inject({ method: 'GET', url: `/client/v4/accounts/${ACCOUNT}/zt_risk_scoring/integrations`, headers: { authorization: 'Bearer any' } });
     expect(api.statusCode).toBe(200);
   });
+
+  it('guards every /__emulator/ path, whichever feature serves it: risk events and SSF controls too', async () => {
+    app = await makeApp({ adminToken: 's3cret' });
+    const event = { user_id: '6f0c2b1e-3d4a-4b5c-8d9e-0f1a2b3c4d5e', email: 'a@example.com', name: 'A', behavior: 'imp_travel' };
+    const paths: Array<['GET' | 'POST', string, unknown]> = [
+      ['POST', `/__emulator/v1/accounts/${ACCOUNT}/risk-events`, event],
+      ['GET', `/__emulator/v1/accounts/${ACCOUNT}/ssf/keys`, undefined],
+      ['GET', '/__emulator/v1/ssf/outbox', undefined],
+    ];
+    for (const [method, url, payload] of paths) {
+      const denied = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+      expect(denied.statusCode, url).toBe(401);
+      expect(denied.json().errors[0].code).toBe(1401);
+      const allowed = await app.inject({ method, url, headers: { authorization: 'Bearer s3cret' }, ...(payload === undefined ? {} : { payload: payload as object }) });
+      expect(allowed.statusCode, url).toBe(200);
+    }
+    // The refused injection recorded nothing; the allowed one did.
+    const risk = await app.inject({
+      method: 'GET',
+      url: `/client/v4/accounts/${ACCOUNT}/zt_risk_scoring/${event.user_id}`,
+      headers: { authorization: 'Bearer any' },
+    });
+    expect(risk.json().result.events).toHaveLength(1);
+  });
 });
