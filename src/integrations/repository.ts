@@ -38,8 +38,17 @@ export interface IntegrationRepositoryDeps {
 
 const COLUMNS = 'id, account_tag, integration_type, reference_id, tenant_url, active, created_at';
 
+/** One object literal, not a spread: this runs for every row a read returns. */
 function toRecord(row: Row): IntegrationRecord {
-  return { ...row, active: row.active === 1 };
+  return {
+    id: row.id,
+    account_tag: row.account_tag,
+    integration_type: row.integration_type,
+    reference_id: row.reference_id,
+    tenant_url: row.tenant_url,
+    active: row.active === 1,
+    created_at: row.created_at,
+  };
 }
 
 /** RFC 3339 in UTC at second precision, as Cloudflare writes it: 2025-03-19T19:53:56Z. */
@@ -60,6 +69,7 @@ export class IntegrationRepository {
   private readonly deleteStmt;
   private readonly activeStmt;
   private readonly byIdStmt;
+  private readonly stampStmt;
 
   constructor(
     db: Database,
@@ -70,8 +80,9 @@ export class IntegrationRepository {
     this.byReferenceStmt = db.prepare<[string, string], Row>(
       `SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND reference_id = ?`,
     );
-    this.insertStmt = db.prepare<Row>(
-      `INSERT INTO integrations (${COLUMNS}) VALUES (@id, @account_tag, @integration_type, @reference_id, @tenant_url, @active, @created_at)`,
+    // Positional parameters: binding them is cheaper than looking up named ones in an object.
+    this.insertStmt = db.prepare<[string, string, string, string, string, number, string]>(
+      `INSERT INTO integrations (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.updateStmt = db.prepare<[string, number, string, string, string], Row>(
       `UPDATE integrations SET tenant_url = ?, active = ?, reference_id = ? WHERE account_tag = ? AND id = ? RETURNING ${COLUMNS}`,
@@ -81,6 +92,21 @@ export class IntegrationRepository {
       `SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND active = 1 ORDER BY rowid`,
     );
     this.byIdStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE id = ?`);
+    // total_changes(): rows this connection has inserted, updated or deleted since it opened (whatever the
+    // table, and even when the transaction later rolled back); data_version: changes when another
+    // connection commits to the file. Neither moves while nothing was written.
+    this.stampStmt = db.prepare<[], { changes: number; version: number }>(
+      'SELECT total_changes() AS changes, data_version AS version FROM pragma_data_version',
+    );
+  }
+
+  /**
+   * A stamp of the database's contents: equal stamps mean nothing was written in between, by this process
+   * (API, control API, seed) or by any other connection to the file. A cache of reads is valid while it holds.
+   */
+  changeStamp(): string {
+    const stamp = this.stampStmt.get() as { changes: number; version: number };
+    return `${stamp.changes}:${stamp.version}`;
   }
 
   list(accountId: string): IntegrationRecord[] {
@@ -109,23 +135,22 @@ export class IntegrationRepository {
 
   /** A new integration is always active, whatever the client asked. */
   create(accountId: string, input: NewIntegration): IntegrationRecord {
-    const id = this.deps.newId();
-    const row: Row = {
-      id,
+    const record: IntegrationRecord = {
+      id: this.deps.newId(),
       account_tag: accountId,
       integration_type: input.integrationType,
       reference_id: input.referenceId ?? this.deps.newId(),
       tenant_url: input.tenantUrl,
-      active: 1,
+      active: true,
       created_at: rfc3339Seconds(this.deps.now()),
     };
     try {
-      this.insertStmt.run(row);
+      this.insertStmt.run(record.id, accountId, record.integration_type, record.reference_id, record.tenant_url, 1, record.created_at);
     } catch (error) {
-      if (isUniqueViolation(error)) throw this.conflict(accountId, row.reference_id);
+      if (isUniqueViolation(error)) throw this.conflict(accountId, record.reference_id);
       throw error;
     }
-    return toRecord(row);
+    return record;
   }
 
   /** Overwrites tenant_url, active and (when given) reference_id; undefined when there is no such integration. */

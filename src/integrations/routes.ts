@@ -1,5 +1,5 @@
 // The six Cloudflare operations on risk score integrations.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AccountParams } from '../cloudflare/identifiers.js';
@@ -28,6 +28,36 @@ export function wellKnownUrl(ssfBaseUrl: string, integrationId: string): string 
   return `${ssfBaseUrl}/.well-known/sse-configuration/${integrationId}`;
 }
 
+/** Accounts whose serialised list is kept; a list of 1,000 integrations is about 340 KB. */
+const CACHED_LISTS = 16;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Serialised list answers per account. They are valid while the database's change stamp (any row written
+ * by this process, or a commit by another connection) and the SSF base URL stay what they were, so no
+ * write path has to remember to invalidate them.
+ */
+class ListCache {
+  private stamp = '';
+  private base = '';
+  private readonly bodies = new Map<string, string>();
+
+  get(stamp: string, base: string, accountId: string): string | undefined {
+    if (stamp !== this.stamp || base !== this.base) {
+      this.bodies.clear();
+      this.stamp = stamp;
+      this.base = base;
+      return undefined;
+    }
+    return this.bodies.get(accountId);
+  }
+
+  set(accountId: string, body: string): void {
+    if (this.bodies.size >= CACHED_LISTS) this.bodies.delete(this.bodies.keys().next().value as string);
+    this.bodies.set(accountId, body);
+  }
+}
+
 function notFoundIntegration(id: string) {
   return notFound(ErrorCode.integrationNotFound, `Integration ${id} not found`);
 }
@@ -35,10 +65,22 @@ function notFoundIntegration(id: string) {
 export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const { repository, ssfBaseUrl, events } = options;
+  // One literal in the answer's key order, not a spread: it runs for every integration answered.
   const toWire = (record: IntegrationRecord, base = ssfBaseUrl()): Integration => ({
-    ...record,
+    id: record.id,
+    account_tag: record.account_tag,
+    integration_type: record.integration_type,
+    reference_id: record.reference_id,
+    tenant_url: record.tenant_url,
     well_known_url: wellKnownUrl(base, record.id),
+    active: record.active,
+    created_at: record.created_at,
   });
+  const lists = new ListCache();
+  const logListenerFailure = (request: FastifyRequest) => (err: unknown) => request.log.error({ err }, 'integration listener failed');
+
+  // The handlers are synchronous (SQLite answers synchronously): no promise and microtask per request.
+  // Fastify sends what they return, and a throw becomes the failure envelope as before.
 
   app.get(
     '/accounts/:account_id/zt_risk_scoring/integrations',
@@ -52,9 +94,18 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Type.Array(Integration)),
       },
     },
-    async (request) => {
+    (request, reply) => {
+      const accountId = request.params.account_id;
       const base = ssfBaseUrl();
-      return success(repository.list(request.params.account_id).map((r) => toWire(r, base)));
+      const stamp = repository.changeStamp();
+      let body = lists.get(stamp, base, accountId);
+      if (body === undefined) {
+        // The route's own serializer, so the bytes are those an uncached answer would have.
+        body = reply.serialize(success(repository.list(accountId).map((r) => toWire(r, base)))) as string;
+        lists.set(accountId, body);
+      }
+      // Already serialised: a string with a JSON content type is sent as it is (typed as the schema's object).
+      reply.type(JSON_TYPE).send(body as never);
     },
   );
 
@@ -72,14 +123,14 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    async (request) => {
+    (request) => {
       const { integration_type, tenant_url, reference_id } = request.body;
       const record = repository.create(request.params.account_id, {
         integrationType: integration_type,
         tenantUrl: tenant_url,
         referenceId: reference_id ?? undefined,
       });
-      events.publish({ kind: 'created', integration: record }, (err) => request.log.error({ err }, 'integration listener failed'));
+      events.publish({ kind: 'created', integration: record }, logListenerFailure(request));
       return success(toWire(record));
     },
   );
@@ -96,7 +147,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    async (request) => {
+    (request) => {
       const { account_id, integration_id } = request.params;
       const record = repository.get(account_id, integration_id);
       if (!record) throw notFoundIntegration(integration_id);
@@ -119,7 +170,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    async (request) => {
+    (request) => {
       const { account_id, integration_id } = request.params;
       const { tenant_url, active, reference_id } = request.body;
       const before = repository.get(account_id, integration_id);
@@ -131,7 +182,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
           referenceId: reference_id ?? undefined,
         });
       if (!before || !record) throw notFoundIntegration(integration_id);
-      events.publish({ kind: 'updated', before, integration: record }, (err) => request.log.error({ err }, 'integration listener failed'));
+      events.publish({ kind: 'updated', before, integration: record }, logListenerFailure(request));
       return success(toWire(record));
     },
   );
@@ -148,11 +199,11 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Type.Null()),
       },
     },
-    async (request) => {
+    (request) => {
       const { account_id, integration_id } = request.params;
       const record = repository.get(account_id, integration_id);
       if (!record || !repository.delete(account_id, integration_id)) throw notFoundIntegration(integration_id);
-      events.publish({ kind: 'deleted', integration: record }, (err) => request.log.error({ err }, 'integration listener failed'));
+      events.publish({ kind: 'deleted', integration: record }, logListenerFailure(request));
       return success(null);
     },
   );
@@ -169,7 +220,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    async (request) => {
+    (request) => {
       const { account_id, reference_id } = request.params;
       const record = repository.getByReference(account_id, reference_id);
       if (!record) {
