@@ -22,6 +22,7 @@ import { riskEventRoutes } from './risk/eventRoutes.js';
 import { integrationRoutes } from './integrations/routes.js';
 import { openapiDocument } from './openapi.js';
 import { sharedSignals } from './ssf/plugin.js';
+import { lazySchemaController } from './schemaCompilers.js';
 
 export interface AppDeps {
   /** The clock; tests pin it. */
@@ -32,6 +33,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** Draws for fault rules with a probability; tests pin it. */
   random?: () => number;
+  /** Compile every route schema at ready(), as Fastify does by default, instead of on first use; tests use it. */
+  eagerSchemas?: boolean;
 }
 
 const API_PREFIX = '/client/v4';
@@ -99,6 +102,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
+    // Fastify's compilers, compiling each schema once and on first use (src/schemaCompilers.ts).
+    ...(deps.eagerSchemas ? {} : { schemaController: lazySchemaController() }),
     ajv: {
       // As strict as the real API: no coercion of "true" into true, every offending field reported.
       customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false },

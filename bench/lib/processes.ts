@@ -75,6 +75,14 @@ async function spawnAndWait(args: string[], env: Record<string, string>, port: n
   return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child, startMs, stop };
 }
 
+/** The node flags of `npm start` (package.json `start`: `node <flags> dist/server.js`), so the bench runs what users run. */
+export function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') throw new Error(`unexpected start script: ${start}`);
+  return words.slice(1, -1);
+}
+
 /** The real server on a fresh temporary database file; stdout goes to a log file beside it, as in a container. */
 export async function startEmulator(extraEnv: Record<string, string> = {}): Promise<Running> {
   if (!existsSync(join(ROOT, 'dist/server.js'))) throw new Error('dist/server.js is missing: run `npm run build` first');
@@ -83,7 +91,7 @@ export async function startEmulator(extraEnv: Record<string, string> = {}): Prom
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (see bench/profile-summary.ts).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const running = await spawnAndWait(
-    [...profile, 'dist/server.js'],
+    [...startFlags(), ...profile, 'dist/server.js'],
     { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: options.logLevel, ...extraEnv },
     port,
     '/readyz',

@@ -1,7 +1,11 @@
 // Per-account RSA signing keys (generated on first need, persisted, rotated on request) and SET signing, all with jose.
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+// jose is loaded on the first key operation, not at start-up (~50 ms of module loading most runs never need).
+import type { JWK } from 'jose';
 import type { SsfRepository } from './repository.js';
 import type { SetClaims } from './events.js';
+
+let joseModule: Promise<typeof import('jose')> | undefined;
+const jose = () => (joseModule ??= import('jose'));
 
 /** A published verification key: the RSA public parts, with kid, alg and use. */
 export interface PublicJwk {
@@ -38,6 +42,7 @@ export class KeyStore {
   }
 
   private async generate(accountId: string): Promise<void> {
+    const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await jose();
     const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -63,6 +68,7 @@ export class KeyStore {
     }
     let key = this.imported.get(row.kid);
     if (!key) {
+      const { importJWK } = await jose();
       key = (await importJWK(JSON.parse(row.private_jwk) as JWK, 'RS256')) as CryptoKey;
       this.imported.set(row.kid, key);
     }
@@ -72,6 +78,7 @@ export class KeyStore {
   /** Signs a SET with the account's current key: compact JWS, header {alg: RS256, kid, typ: secevent+jwt}. */
   async sign(accountId: string, claims: SetClaims): Promise<{ token: string; kid: string }> {
     const { kid, key } = await this.current(accountId);
+    const { SignJWT } = await jose();
     // SignJWT adds no claim by itself (no iat/exp unless asked), so the claims go out exactly as built.
     const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', kid, typ: 'secevent+jwt' }).sign(key);
     return { token, kid };
