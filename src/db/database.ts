@@ -60,3 +60,16 @@ export function migrate(db: Database, migrations: Migration[] = readMigrations()
   }
   return done;
 }
+
+/** The database's schema version, read on each call (prepared once); undefined when the database is closed or unreadable. */
+export function schemaVersionReader(db: Database): () => number | undefined {
+  const current = db.prepare('SELECT max(version) FROM schema_migrations').pluck();
+  return () => {
+    if (!db.open) return undefined;
+    try {
+      return (current.get() as number | null) ?? 0;
+    } catch {
+      return undefined;
+    }
+  };
+}

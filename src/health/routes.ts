@@ -1,7 +1,7 @@
 // Liveness and readiness probes for Docker HEALTHCHECK, docker-compose and Testcontainers: cheap, no credentials.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../db/database.js';
+import { schemaVersionReader, type Database } from '../db/database.js';
 
 export interface HealthOptions {
   db: Database;
@@ -13,7 +13,7 @@ const Health = Type.Object({ status: Type.String(), schema_version: Type.Optiona
 const TAG = 'Emulator health';
 
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db, expectedVersion }) => {
-  const currentVersion = db.prepare('SELECT max(version) FROM schema_migrations').pluck();
+  const currentVersion = schemaVersionReader(db);
 
   app.get(
     '/healthz',
@@ -32,12 +32,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db,
       },
     },
     async (_request, reply) => {
-      let version: number | undefined;
-      try {
-        version = db.open ? ((currentVersion.get() as number | null) ?? 0) : undefined;
-      } catch {
-        version = undefined;
-      }
+      const version = currentVersion();
       if (version !== expectedVersion) {
         return reply.code(503).send({ status: 'unavailable', ...(version === undefined ? {} : { schema_version: version }) });
       }
