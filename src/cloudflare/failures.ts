@@ -89,12 +89,17 @@ export function toApiError(error: FastifyError | ApiError | Error, request: Fast
   return new ApiError(500, [{ code: ErrorCode.internal, message: 'Internal server error' }]);
 }
 
+/** Cloudflare's failure envelope around `errors`: the one shape every failure is sent in. */
+function failureBody(errors: ErrorMessage[]) {
+  return { success: false, errors, messages: [], result: null };
+}
+
 export function sendFailure(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply
     .code(error.statusCode)
     .headers(error.headers)
     .type('application/json; charset=utf-8')
-    .send({ success: false, errors: error.errors, messages: [], result: null });
+    .send(failureBody(error.errors));
 }
 
 /**
@@ -144,7 +149,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'Request headers are too large']
         : [400, 'Malformed HTTP request'];
-  const body = JSON.stringify({ success: false, errors: [{ code: ErrorCode.badRequest, message }], messages: [], result: null });
+  const body = JSON.stringify(failureBody([{ code: ErrorCode.badRequest, message }]));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
