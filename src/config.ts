@@ -85,6 +85,16 @@ function parseIntegerOption(fallback: number, min: number, max: number) {
   };
 }
 
+/** One of a fixed set of lower-case words, given in any case. */
+function parseChoiceOption<T extends string>(choices: readonly T[], fallback: T) {
+  return (raw: string | undefined, name: string): T => {
+    if (raw === undefined || raw === '') return fallback;
+    const choice = choices.find((c) => c === raw.toLowerCase());
+    if (!choice) fail(name, raw, `one of ${choices.join(', ')}`);
+    return choice;
+  };
+}
+
 // `satisfies` keeps each spec's parse result tied to its key.
 const SPECS = [
   {
@@ -129,12 +139,7 @@ const SPECS = [
     flag: '--log-level',
     description: `pino log level: ${LOG_LEVELS.join(', ')}`,
     defaultText: 'info',
-    parse(raw, name) {
-      if (raw === undefined || raw === '') return 'info';
-      const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
-      if (!level) fail(name, raw, `one of ${LOG_LEVELS.join(', ')}`);
-      return level;
-    },
+    parse: parseChoiceOption(LOG_LEVELS, 'info'),
   } satisfies OptionSpec<'logLevel'>,
   {
     key: 'publicUrl',
@@ -159,12 +164,7 @@ const SPECS = [
     flag: '--ssf-event-profile',
     description: 'event of a risk-level SET: okta (Okta user-risk-change) or caep (CAEP risk-level-change)',
     defaultText: 'okta',
-    parse(raw, name) {
-      if (raw === undefined || raw === '') return 'okta';
-      const profile = SSF_EVENT_PROFILES.find((p) => p === raw.toLowerCase());
-      if (!profile) fail(name, raw, `one of ${SSF_EVENT_PROFILES.join(', ')}`);
-      return profile;
-    },
+    parse: parseChoiceOption(SSF_EVENT_PROFILES, 'okta'),
   } satisfies OptionSpec<'ssfEventProfile'>,
   {
     key: 'ssfDeliveryAttempts',
@@ -240,12 +240,7 @@ const SPECS = [
     description:
       'any: any well-formed credential; strict: only credentials of TOKENS_FILE/TOKENS, with their accounts and permission groups; off: none needed',
     defaultText: 'any',
-    parse(raw, name) {
-      if (raw === undefined || raw === '') return 'any';
-      const mode = AUTH_MODES.find((m) => m === raw.toLowerCase());
-      if (!mode) fail(name, raw, `one of ${AUTH_MODES.join(', ')}`);
-      return mode;
-    },
+    parse: parseChoiceOption(AUTH_MODES, 'any'),
   } satisfies OptionSpec<'authMode'>,
   {
     key: 'tokensFile',

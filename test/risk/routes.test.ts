@@ -433,15 +433,18 @@ describe('reset', () => {
   });
 });
 
+/** Every Cloudflare risk operation, as method and path. */
+const CLOUDFLARE_RISK_ROUTES = [
+  ['GET', `${RISK}/behaviors`],
+  ['PUT', `${RISK}/behaviors`],
+  ['GET', `${RISK}/summary`],
+  ['GET', `${RISK}/${ALICE}`],
+  ['POST', `${RISK}/${ALICE}/reset`],
+] as const;
+
 describe('credentials', () => {
   it('every Cloudflare risk path needs them; the emulator injection path does not', async () => {
-    for (const [method, url] of [
-      ['GET', `${RISK}/behaviors`],
-      ['PUT', `${RISK}/behaviors`],
-      ['GET', `${RISK}/summary`],
-      ['GET', `${RISK}/${ALICE}`],
-      ['POST', `${RISK}/${ALICE}/reset`],
-    ] as const) {
+    for (const [method, url] of CLOUDFLARE_RISK_ROUTES) {
       const res = await app.inject({ method, url: `/client/v4${url}` });
       expect(res.statusCode, `${method} ${url}`).toBe(400);
       expect(res.json().errors[0].code).toBe(9106);
@@ -456,13 +459,7 @@ describe('credentials', () => {
       permissions.push(`${request.method} ${request.routeOptions.url} ${request.routeOptions.config.permission}`);
     });
     await probe.ready();
-    for (const [method, url] of [
-      ['GET', `${RISK}/behaviors`],
-      ['PUT', `${RISK}/behaviors`],
-      ['GET', `${RISK}/summary`],
-      ['GET', `${RISK}/${ALICE}`],
-      ['POST', `${RISK}/${ALICE}/reset`],
-    ] as const) {
+    for (const [method, url] of CLOUDFLARE_RISK_ROUTES) {
       await probe.inject({ method, url, headers: AUTH, ...(method === 'PUT' ? { payload: { behaviors: {} } } : {}) });
     }
     await probe.close();
