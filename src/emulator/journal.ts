@@ -97,11 +97,13 @@ export class Journal {
     app.decorateRequest('journalPayload', null);
     app.decorateRequest('emulatorFault', null);
     if (this.size === 0) return;
-    app.addHook('onSend', async (request, _reply, payload) => {
+    // Callback style: no promise and microtask per request.
+    app.addHook('onSend', (request, _reply, payload, done) => {
       request.journalPayload = payload;
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
+      done();
       const path = routedPath(request.url);
       if (NOT_JOURNALED.test(path)) return;
       const q = request.url.indexOf('?');
