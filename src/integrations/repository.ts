@@ -1,5 +1,6 @@
 // Storage of risk score integrations: every SQL statement of the feature, prepared once.
 import type { Database } from '../db/database.js';
+import { ChangeStamp } from '../db/changeStamp.js';
 import { badRequest, ErrorCode } from '../cloudflare/errors.js';
 
 export interface IntegrationRecord {
@@ -69,7 +70,7 @@ export class IntegrationRepository {
   private readonly deleteStmt;
   private readonly activeStmt;
   private readonly byIdStmt;
-  private readonly stampStmt;
+  private readonly stamp;
 
   constructor(
     db: Database,
@@ -92,12 +93,7 @@ export class IntegrationRepository {
       `SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND active = 1 ORDER BY rowid`,
     );
     this.byIdStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE id = ?`);
-    // total_changes(): rows this connection has inserted, updated or deleted since it opened (whatever the
-    // table, and even when the transaction later rolled back); data_version: changes when another
-    // connection commits to the file. Neither moves while nothing was written.
-    this.stampStmt = db.prepare<[], { changes: number; version: number }>(
-      'SELECT total_changes() AS changes, data_version AS version FROM pragma_data_version',
-    );
+    this.stamp = new ChangeStamp(db);
   }
 
   /**
@@ -105,8 +101,7 @@ export class IntegrationRepository {
    * (API, control API, seed) or by any other connection to the file. A cache of reads is valid while it holds.
    */
   changeStamp(): string {
-    const stamp = this.stampStmt.get() as { changes: number; version: number };
-    return `${stamp.changes}:${stamp.version}`;
+    return this.stamp.current();
   }
 
   list(accountId: string): IntegrationRecord[] {

@@ -1,5 +1,5 @@
 // The six Cloudflare operations on risk score integrations.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AccountParams } from '../cloudflare/identifiers.js';
@@ -28,33 +28,34 @@ export function wellKnownUrl(ssfBaseUrl: string, integrationId: string): string 
   return `${ssfBaseUrl}/.well-known/sse-configuration/${integrationId}`;
 }
 
-/** Accounts whose serialised list is kept; a list of 1,000 integrations is about 340 KB. */
-const CACHED_LISTS = 16;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
- * Serialised list answers per account. They are valid while the database's change stamp (any row written
- * by this process, or a commit by another connection) and the SSF base URL stay what they were, so no
- * write path has to remember to invalidate them.
+ * Serialised answers of the read operations, by key (an account's list, one integration). They are valid while
+ * the database's change stamp (any row written by this process, or a commit by another connection) and the SSF
+ * base URL stay what they were, so no write path has to remember to invalidate them. Only successes are kept.
  */
-class ListCache {
+class AnswerCache {
   private stamp = '';
   private base = '';
   private readonly bodies = new Map<string, string>();
 
-  get(stamp: string, base: string, accountId: string): string | undefined {
+  /** At most `size` answers; the oldest goes first. */
+  constructor(private readonly size: number) {}
+
+  get(stamp: string, base: string, key: string): string | undefined {
     if (stamp !== this.stamp || base !== this.base) {
       this.bodies.clear();
       this.stamp = stamp;
       this.base = base;
       return undefined;
     }
-    return this.bodies.get(accountId);
+    return this.bodies.get(key);
   }
 
-  set(accountId: string, body: string): void {
-    if (this.bodies.size >= CACHED_LISTS) this.bodies.delete(this.bodies.keys().next().value as string);
-    this.bodies.set(accountId, body);
+  set(key: string, body: string): void {
+    if (this.bodies.size >= this.size) this.bodies.delete(this.bodies.keys().next().value as string);
+    this.bodies.set(key, body);
   }
 }
 
@@ -76,7 +77,22 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     active: record.active,
     created_at: record.created_at,
   });
-  const lists = new ListCache();
+  // A list of 1,000 integrations is about 340 KB, one integration about 400 bytes.
+  const lists = new AnswerCache(16);
+  const singles = new AnswerCache(1000);
+  /** Sends the cached answer under `key`, or the one `read` serialises with the route's own serializer. */
+  const sendCached = (cache: AnswerCache, key: string, reply: FastifyReply, read: (base: string) => unknown): void => {
+    const base = ssfBaseUrl();
+    const stamp = repository.changeStamp();
+    let body = cache.get(stamp, base, key);
+    if (body === undefined) {
+      // A miss throws (not found) before anything is cached, so only successes are kept.
+      body = reply.serialize(read(base)) as string;
+      cache.set(key, body);
+    }
+    // Already serialised: a string with a JSON content type is sent as it is (typed as the schema's object).
+    reply.type(JSON_TYPE).send(body as never);
+  };
   const logListenerFailure = (request: FastifyRequest) => (err: unknown) => request.log.error({ err }, 'integration listener failed');
 
   // The handlers are synchronous (SQLite answers synchronously): no promise and microtask per request.
@@ -96,16 +112,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     },
     (request, reply) => {
       const accountId = request.params.account_id;
-      const base = ssfBaseUrl();
-      const stamp = repository.changeStamp();
-      let body = lists.get(stamp, base, accountId);
-      if (body === undefined) {
-        // The route's own serializer, so the bytes are those an uncached answer would have.
-        body = reply.serialize(success(repository.list(accountId).map((r) => toWire(r, base)))) as string;
-        lists.set(accountId, body);
-      }
-      // Already serialised: a string with a JSON content type is sent as it is (typed as the schema's object).
-      reply.type(JSON_TYPE).send(body as never);
+      sendCached(lists, accountId, reply, (base) => success(repository.list(accountId).map((r) => toWire(r, base))));
     },
   );
 
@@ -147,11 +154,13 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    (request) => {
+    (request, reply) => {
       const { account_id, integration_id } = request.params;
-      const record = repository.get(account_id, integration_id);
-      if (!record) throw notFoundIntegration(integration_id);
-      return success(toWire(record));
+      sendCached(singles, `${account_id}/${integration_id}`, reply, (base) => {
+        const record = repository.get(account_id, integration_id);
+        if (!record) throw notFoundIntegration(integration_id);
+        return success(toWire(record, base));
+      });
     },
   );
 
@@ -220,13 +229,16 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    (request) => {
+    (request, reply) => {
       const { account_id, reference_id } = request.params;
-      const record = repository.getByReference(account_id, reference_id);
-      if (!record) {
-        throw notFound(ErrorCode.integrationNotFound, `No integration with reference_id ${JSON.stringify(reference_id)}`);
-      }
-      return success(toWire(record));
+      // Keyed apart from ids: a reference id may look like another integration's id.
+      sendCached(singles, `${account_id}/reference_id/${reference_id}`, reply, (base) => {
+        const record = repository.getByReference(account_id, reference_id);
+        if (!record) {
+          throw notFound(ErrorCode.integrationNotFound, `No integration with reference_id ${JSON.stringify(reference_id)}`);
+        }
+        return success(toWire(record, base));
+      });
     },
   );
 };

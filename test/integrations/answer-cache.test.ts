@@ -1,5 +1,6 @@
-// The list answer is kept serialised per account; these tests list first (so an answer is kept), change the
-// account by every path that can, and list again: the second list must show the change.
+// Read answers (an account's list, one integration by id or by reference_id) are kept serialised; these tests
+// read first (so an answer is kept), change the data by every path that can, and read again: the second read
+// must show the change.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,5 +116,46 @@ describe('a listed account', () => {
       expect(list.body).toBe(`{"success":true,"errors":[],"messages":[],"result":[${ones.join(',')}]}`);
       expect(list.json().result.map((i: { reference_id: string }) => i.reference_id)).toEqual(tricky);
     }
+  });
+});
+
+describe('a read integration', () => {
+  async function one(path: string) {
+    const res = await api('GET', `${base(ACCOUNT)}/${path}`);
+    return res.statusCode === 200 ? `${res.json().result.reference_id} ${res.json().result.tenant_url}${res.json().result.active ? '' : ' (inactive)'}` : res.statusCode;
+  }
+
+  it('shows an update and a delete made after it was read, by id and by reference_id', async () => {
+    const { id } = await create(ACCOUNT, 'a1');
+    expect(await one(id)).toBe('a1 https://a1.okta.com');
+    expect(await one('reference_id/a1')).toBe('a1 https://a1.okta.com');
+    const put = await api('PUT', `${base(ACCOUNT)}/${id}`, { tenant_url: 'https://new.okta.com', active: false });
+    expect(put.statusCode).toBe(200);
+    expect(await one(id)).toBe('a1 https://new.okta.com (inactive)');
+    expect(await one('reference_id/a1')).toBe('a1 https://new.okta.com (inactive)');
+    expect((await api('DELETE', `${base(ACCOUNT)}/${id}`)).statusCode).toBe(200);
+    expect(await one(id)).toBe(404);
+    expect(await one('reference_id/a1')).toBe(404);
+  });
+
+  it('keeps no "not found": a reference_id read before it exists is found once created', async () => {
+    expect(await one('reference_id/later')).toBe(404);
+    await create(ACCOUNT, 'later');
+    expect(await one('reference_id/later')).toBe('later https://later.okta.com');
+  });
+
+  it("shows the control API's reset, and a change another connection wrote to the database file", async () => {
+    const { id } = await create(ACCOUNT, 'a1');
+    expect(await one(id)).toBe('a1 https://a1.okta.com');
+    const other = new BetterSqlite3(join(dir, 'list.db'));
+    try {
+      other.prepare("UPDATE integrations SET tenant_url = 'https://outside.okta.com' WHERE id = ?").run(id);
+    } finally {
+      other.close();
+    }
+    expect(await one(id)).toBe('a1 https://outside.okta.com');
+    expect(await one('reference_id/a1')).toBe('a1 https://outside.okta.com');
+    expect((await control('POST', `/accounts/${ACCOUNT}/reset`)).statusCode).toBe(200);
+    expect(await one(id)).toBe(404);
   });
 });
