@@ -7,6 +7,7 @@
 // to src/ and node_modules/.
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -56,21 +57,65 @@ const ownImportMetaUrl = {
  * package, wherever it is installed.
  */
 const OWN_DIRNAME = ['@fastify/swagger-ui', '@fastify/swagger'];
-const ownDirname = {
-  name: 'own-dirname',
+
+/**
+ * Modules that packages require at load time but use only on paths the emulator never or rarely takes,
+ * loaded from node_modules on first use instead of bundled: `glob` serves only @fastify/static's
+ * `wildcard: false`, which Swagger UI does not use; `yaml` only /openapi.yaml. Together they were a
+ * quarter of the bundle, parsed at every start, and ~40 ms to evaluate.
+ * For each package file: the exact text that requires the module, and the chain of packages to resolve
+ * it through at run time (each resolved from the previous one, as Node would from the requiring file,
+ * however npm laid node_modules out). If a package update changes the text, the build says so and
+ * bundles the file unchanged (correct, only slower to start).
+ */
+const LAZY_REQUIRES = [
+  { file: '@fastify/static/index.js', text: "const { glob } = require('glob')", via: ['@fastify/swagger-ui', '@fastify/static'], id: 'glob', as: 'glob', member: 'glob' },
+  { file: '@fastify/swagger/lib/spec/openapi/index.js', text: "const yaml = require('yaml')", via: ['@fastify/swagger'], id: 'yaml', as: 'yaml' },
+  { file: '@fastify/swagger/lib/spec/swagger/index.js', text: "const yaml = require('yaml')", via: ['@fastify/swagger'], id: 'yaml', as: 'yaml' },
+  { file: '@fastify/swagger/lib/mode/static.js', text: "const yaml = require('yaml')", via: ['@fastify/swagger'], id: 'yaml', as: 'yaml' },
+  { file: '@fastify/swagger-ui/lib/routes.js', text: "const yaml = require('yaml')", via: ['@fastify/swagger-ui'], id: 'yaml', as: 'yaml' },
+];
+
+/** `const <as> = <a lazy stand-in>`: a function forwarding to the module's `member`, or an object forwarding yaml's parse and stringify. */
+function lazyText({ via, id, as, member }) {
+  const load = `__requireVia(${JSON.stringify(via)}, ${JSON.stringify(id)})`;
+  if (member) return `const ${as} = (...args) => ${load}.${member}(...args)`;
+  return `const ${as} = { parse: (...args) => ${load}.parse(...args), stringify: (...args) => ${load}.stringify(...args) }`;
+}
+
+/** Fails the build if resolving through `via` from dist/ would not find the very file the package requires now. */
+function checkChain({ file, via, id }) {
+  const fromDist = via.reduce((req, pkg) => createRequire(req.resolve(pkg)), createRequire(`${root}dist/`)).resolve(id);
+  const fromFile = createRequire(fileURLToPath(import.meta.resolve(file))).resolve(id);
+  if (fromDist !== fromFile) throw new Error(`build: ${id} for ${file} resolves to ${fromDist} through ${via.join(' -> ')}, not ${fromFile}`);
+}
+
+const dependencyEdits = {
+  name: 'dependency-edits',
   setup(b) {
-    const packages = OWN_DIRNAME.map((name) => ({ name, dir: dirname(fileURLToPath(import.meta.resolve(name))) }));
+    const ownDirname = OWN_DIRNAME.map((name) => ({ name, dir: dirname(fileURLToPath(import.meta.resolve(name))) }));
+    const lazy = new Map();
+    for (const edit of LAZY_REQUIRES) {
+      checkChain(edit);
+      const path = fileURLToPath(import.meta.resolve(edit.file));
+      lazy.set(path, [...(lazy.get(path) ?? []), edit]);
+    }
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, async (args) => {
-      const pkg = packages.find(({ dir }) => args.path.startsWith(`${dir}${sep}`));
-      if (!pkg) return undefined;
+      const pkg = ownDirname.find(({ dir }) => args.path.startsWith(`${dir}${sep}`));
+      const edits = lazy.get(args.path);
+      if (!pkg && !edits) return undefined;
       const { readFile } = await import('node:fs/promises');
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes('__dirname')) return undefined;
-      const inPackage = relative(pkg.dir, dirname(args.path)).split(sep).join('/') || '.';
-      const prologue =
-        `var __dirname = require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(pkg.name)})), ${JSON.stringify(inPackage)});`;
-      // On the first line, so every line of the file keeps its number in the source map.
-      return { contents: `${prologue}${text}`, loader: 'js', resolveDir: dirname(args.path) };
+      let text = await readFile(args.path, 'utf8');
+      for (const edit of edits ?? []) {
+        if (text.includes(edit.text)) text = text.replace(edit.text, lazyText(edit));
+        else console.warn(`build: ${edit.file} no longer has \`${edit.text}\`; it is bundled as it is`);
+      }
+      if (pkg && text.includes('__dirname')) {
+        const inPackage = relative(pkg.dir, dirname(args.path)).split(sep).join('/') || '.';
+        // On the first line, so every line of the file keeps its number in the source map.
+        text = `var __dirname = require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(pkg.name)})), ${JSON.stringify(inPackage)});${text}`;
+      }
+      return { contents: text, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -96,9 +141,11 @@ const result = await build({
       'const require = __createRequire(import.meta.url);',
       // DIST_ROOT becomes this file's way up to dist/ ('./', '../') once the file's place is known, below.
       'const __distUrl = (path) => new URL(path, new URL(DIST_ROOT, import.meta.url)).href;',
+      // Requires `id` as the last package of `via` would, each package resolved from the one before (LAZY_REQUIRES).
+      'const __requireVia = (via, id) => via.reduce((req, pkg) => __createRequire(req.resolve(pkg)), require)(id);',
     ].join('\n'),
   },
-  plugins: [ownImportMetaUrl, ownDirname],
+  plugins: [ownImportMetaUrl, dependencyEdits],
   logLevel: 'warning',
   write: false,
 });
