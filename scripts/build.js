@@ -7,7 +7,7 @@
 // to src/ and node_modules/.
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -120,6 +120,23 @@ const dependencyEdits = {
   },
 };
 
+/**
+ * Node's built-in modules and better-sqlite3 are required rather than imported, wherever the bundle imports
+ * them: importing a built-in as an ES module reads every export of it once, loading parts nothing uses
+ * (node:crypto's webcrypto...), and importing a CommonJS package first scans its source for export names.
+ */
+const REQUIRED = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`), 'better-sqlite3']);
+const requireNotImport = {
+  name: 'require-not-import',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'import-statement' || !REQUIRED.has(args.path)) return undefined;
+      return { path: args.path, namespace: 'required' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 rmSync(`${root}dist`, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -145,7 +162,7 @@ const result = await build({
       'const __requireVia = (via, id) => via.reduce((req, pkg) => __createRequire(req.resolve(pkg)), require)(id);',
     ].join('\n'),
   },
-  plugins: [ownImportMetaUrl, dependencyEdits],
+  plugins: [ownImportMetaUrl, dependencyEdits, requireNotImport],
   logLevel: 'warning',
   write: false,
 });
