@@ -1,5 +1,5 @@
 # The emulator as a container: `docker build -t cf-zt-risk-emulator . && docker run -p 4010:4010 cf-zt-risk-emulator`.
-# Two stages: `build` compiles better-sqlite3 and the TypeScript; the runtime stage is the base image plus
+# Two stages: `build` compiles better-sqlite3 and bundles the TypeScript; the runtime stage is the base image plus
 # production dependencies and compiled output only, run as the unprivileged user `node`.
 
 FROM node:20-bookworm-slim AS build
@@ -9,14 +9,16 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Dependencies first, in their own layer: editing src/ does not recompile SQLite on the next build.
-# --ignore-scripts defers the root `prepare` (tsc needs src/, copied below); the one install script the
+# --ignore-scripts defers the root `prepare` (the build needs src/, copied below); the one install script the
 # runtime needs, better-sqlite3's, runs through `npm rebuild` (package.json's allowScripts approves it).
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
-COPY tsconfig.json tsconfig.build.json ./
+# esbuild reads tsconfig.json's compiler options; it runs from its platform package, no install script needed.
+COPY tsconfig.json ./
+COPY scripts/build.js ./scripts/
 COPY src ./src
-# `prepare` is the TypeScript build (tsc -p tsconfig.build.json); then only production dependencies stay,
+# `prepare` is the build (scripts/build.js: esbuild bundles src/ into dist/); then only production dependencies stay,
 # and better-sqlite3 keeps its compiled addon without the sources and object files it was built from.
 RUN npm run prepare \
  && npm prune --omit=dev --no-audit --no-fund \
