@@ -1,5 +1,6 @@
 // Storage of risk score integrations: every SQL statement of the feature, prepared once.
 import type { Database } from '../db/database.js';
+import { GroupCommit } from '../db/groupCommit.js';
 import { badRequest, ErrorCode } from '../cloudflare/errors.js';
 
 export interface IntegrationRecord {
@@ -70,11 +71,14 @@ export class IntegrationRepository {
   private readonly activeStmt;
   private readonly byIdStmt;
   private readonly stampStmt;
+  /** Creates that arrive together share one durable COMMIT. */
+  private readonly writes;
 
   constructor(
     db: Database,
     private readonly deps: IntegrationRepositoryDeps,
   ) {
+    this.writes = new GroupCommit(db);
     this.listStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? ORDER BY rowid`);
     this.getStmt = db.prepare<[string, string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND id = ?`);
     this.byReferenceStmt = db.prepare<[string, string], Row>(
@@ -133,8 +137,11 @@ export class IntegrationRepository {
     return row && toRecord(row);
   }
 
-  /** A new integration is always active, whatever the client asked. */
-  create(accountId: string, input: NewIntegration): IntegrationRecord {
+  /**
+   * A new integration is always active, whatever the client asked. Its id, reference id and created_at are
+   * drawn now, in call order; the promise resolves once the row is committed (group commit, see db/).
+   */
+  create(accountId: string, input: NewIntegration): Promise<IntegrationRecord> {
     const record: IntegrationRecord = {
       id: this.deps.newId(),
       account_tag: accountId,
@@ -144,13 +151,15 @@ export class IntegrationRepository {
       active: true,
       created_at: rfc3339Seconds(this.deps.now()),
     };
-    try {
-      this.insertStmt.run(record.id, accountId, record.integration_type, record.reference_id, record.tenant_url, 1, record.created_at);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw this.conflict(accountId, record.reference_id);
-      throw error;
-    }
-    return record;
+    return this.writes.run(() => {
+      try {
+        this.insertStmt.run(record.id, accountId, record.integration_type, record.reference_id, record.tenant_url, 1, record.created_at);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw this.conflict(accountId, record.reference_id);
+        throw error;
+      }
+      return record;
+    });
   }
 
   /** Overwrites tenant_url, active and (when given) reference_id; undefined when there is no such integration. */

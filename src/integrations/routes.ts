@@ -80,7 +80,8 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
   const logListenerFailure = (request: FastifyRequest) => (err: unknown) => request.log.error({ err }, 'integration listener failed');
 
   // The handlers are synchronous (SQLite answers synchronously): no promise and microtask per request.
-  // Fastify sends what they return, and a throw becomes the failure envelope as before.
+  // Fastify sends what they return, and a throw becomes the failure envelope as before. Create is the
+  // exception: it waits for the group commit that stores its row.
 
   app.get(
     '/accounts/:account_id/zt_risk_scoring/integrations',
@@ -123,9 +124,10 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    (request) => {
+    // Async: the answer waits for the group commit that stores the row (src/db/groupCommit.ts).
+    async (request) => {
       const { integration_type, tenant_url, reference_id } = request.body;
-      const record = repository.create(request.params.account_id, {
+      const record = await repository.create(request.params.account_id, {
         integrationType: integration_type,
         tenantUrl: tenant_url,
         referenceId: reference_id ?? undefined,
