@@ -71,7 +71,7 @@ export class IntegrationRepository {
   private readonly activeStmt;
   private readonly byIdStmt;
   private readonly stampStmt;
-  /** Creates that arrive together share one durable COMMIT. */
+  /** Creates, updates and deletes that arrive together share one durable COMMIT. */
   private readonly writes;
 
   constructor(
@@ -162,23 +162,32 @@ export class IntegrationRepository {
     });
   }
 
-  /** Overwrites tenant_url, active and (when given) reference_id; undefined when there is no such integration. */
-  update(accountId: string, id: string, changes: IntegrationUpdate): IntegrationRecord | undefined {
-    const current = this.getStmt.get(accountId, id);
-    if (!current) return undefined;
-    const referenceId = changes.referenceId ?? current.reference_id;
-    try {
-      const row = this.updateStmt.get(changes.tenantUrl, changes.active ? 1 : 0, referenceId, accountId, id);
-      return row && toRecord(row);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw this.conflict(accountId, referenceId);
-      throw error;
-    }
+  /**
+   * Overwrites tenant_url, active and (when given) reference_id, committed with the writes that arrived
+   * together; resolves with the integration before and after, or undefined when there is no such integration.
+   */
+  update(accountId: string, id: string, changes: IntegrationUpdate): Promise<{ before: IntegrationRecord; integration: IntegrationRecord } | undefined> {
+    return this.writes.run(() => {
+      const current = this.getStmt.get(accountId, id);
+      if (!current) return undefined;
+      const referenceId = changes.referenceId ?? current.reference_id;
+      try {
+        const row = this.updateStmt.get(changes.tenantUrl, changes.active ? 1 : 0, referenceId, accountId, id);
+        return row && { before: toRecord(current), integration: toRecord(row) };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw this.conflict(accountId, referenceId);
+        throw error;
+      }
+    });
   }
 
-  /** True when something was deleted. */
-  delete(accountId: string, id: string): boolean {
-    return this.deleteStmt.run(accountId, id).changes === 1;
+  /** Resolves with the deleted integration once the delete is committed; undefined when there was none. */
+  delete(accountId: string, id: string): Promise<IntegrationRecord | undefined> {
+    return this.writes.run(() => {
+      const current = this.getStmt.get(accountId, id);
+      if (!current || this.deleteStmt.run(accountId, id).changes !== 1) return undefined;
+      return toRecord(current);
+    });
   }
 
   private conflict(accountId: string, referenceId: string) {

@@ -53,6 +53,27 @@ describe('group commit of creates', () => {
     ]);
   });
 
+  it('announces updates and deletes after their commit, with the integration as it was just before', async () => {
+    const first = (await create('a', 'ref-a')).json().result;
+    const second = (await create('b', 'ref-b')).json().result;
+    const seen: string[] = [];
+    app.emulator.integrationEvents.subscribe((event: IntegrationEvent) => {
+      const stored = observer.prepare('SELECT tenant_url FROM integrations WHERE id = ?').pluck().get(event.integration.id) ?? 'gone';
+      const before = event.kind === 'updated' ? ` from ${event.before.tenant_url}` : '';
+      seen.push(`${event.kind} ${event.integration.id} to ${event.integration.tenant_url}${before}; committed: ${String(stored)}`);
+    });
+    const answers = await Promise.all([
+      api('PUT', `${BASE}/${first.id}`, { tenant_url: 'https://v1.okta.com', active: true }),
+      api('DELETE', `${BASE}/${second.id}`),
+      api('DELETE', `${BASE}/${second.id}`),
+    ]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 404]);
+    expect(seen.sort()).toEqual([
+      `deleted ${second.id} to https://b.okta.com; committed: gone`,
+      `updated ${first.id} to https://v1.okta.com from https://a.okta.com; committed: https://v1.okta.com`,
+    ]);
+  });
+
   it('refuses only the duplicate among creates sent together; the others are stored', async () => {
     const answers = await Promise.all([create('a', 'same'), create('b', 'same'), create('c', 'other')]);
     expect(answers.map((r) => r.statusCode)).toEqual([200, 400, 200]);
