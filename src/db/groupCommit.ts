@@ -1,6 +1,7 @@
 // Group commit: writes queued during one turn of the event loop are committed by ONE SQLite transaction.
 // At synchronous=NORMAL in WAL the commit is most of a small write's cost (~135 µs here), so sharing it
 // between the requests that arrived together is what lets durable writes scale with concurrent clients.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from './database.js';
 
 /** The outer COMMIT (or BEGIN) failed: nothing of any write in the group was stored. */
@@ -24,7 +25,7 @@ export class GroupCommit {
   private scheduled = false;
   /** Runs one write in a SAVEPOINT (better-sqlite3 nests transactions that way): a throw undoes only that write. */
   private readonly inSavepoint: (write: () => unknown) => unknown;
-  private readonly inTransaction: (batch: Pending[], outcomes: Outcome[]) => void;
+  private readonly inTransaction: BetterSqlite3.Transaction<(batch: Pending[], outcomes: Outcome[]) => void>;
 
   constructor(private readonly db: Database) {
     this.inSavepoint = db.transaction((write: () => unknown) => write());
@@ -67,7 +68,9 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     try {
       if (!this.db.open) throw new TypeError('The database connection is not open');
-      this.inTransaction(batch, outcomes);
+      // BEGIN IMMEDIATE: the write lock is taken (or waited for, busy_timeout) up front, so a write that
+      // reads first (an update) is never refused for a snapshot another connection made stale meanwhile.
+      this.inTransaction.immediate(batch, outcomes);
     } catch (error) {
       const failure = new CommitFailedError(error);
       for (const item of batch) item.reject(failure);

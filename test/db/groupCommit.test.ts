@@ -130,6 +130,22 @@ describe('GroupCommit', () => {
     expect(committed()).toEqual([]);
   });
 
+  it('takes the write lock before running any write: when another connection holds it, the group is refused whole', async () => {
+    db.pragma('busy_timeout = 20');
+    observer.exec('BEGIN IMMEDIATE');
+    let ran = false;
+    const outcome = await writes
+      .run(() => {
+        ran = true;
+        committed();
+      })
+      .catch((error: unknown) => error);
+    observer.exec('ROLLBACK');
+    expect(outcome).toBeInstanceOf(CommitFailedError);
+    expect((outcome as CommitFailedError).cause).toMatchObject({ code: 'SQLITE_BUSY' });
+    expect(ran).toBe(false);
+  });
+
   it('rejects with CommitFailedError, never throws, when the database is already closed', async () => {
     const pending = writes.run(insert('too late'));
     db.close();
