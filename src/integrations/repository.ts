@@ -1,6 +1,7 @@
 // Storage of risk score integrations: every SQL statement of the feature, prepared once.
 import type { Database } from '../db/database.js';
 import { ChangeStamp } from '../db/changeStamp.js';
+import { GroupCommit } from '../db/groupCommit.js';
 import { badRequest, ErrorCode } from '../cloudflare/errors.js';
 
 export interface IntegrationRecord {
@@ -52,9 +53,20 @@ function toRecord(row: Row): IntegrationRecord {
   };
 }
 
-/** RFC 3339 in UTC at second precision, as Cloudflare writes it: 2025-03-19T19:53:56Z. */
+let lastSecond = Number.NaN;
+let lastStamp = '';
+
+/**
+ * RFC 3339 in UTC at second precision, as Cloudflare writes it: 2025-03-19T19:53:56Z. Creates under load
+ * mostly fall in the same second, so the last string is kept instead of formatting a date each time.
+ */
 export function rfc3339Seconds(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastStamp = `${date.toISOString().slice(0, 19)}Z`; // an invalid date throws here, as before
+    lastSecond = second;
+  }
+  return lastStamp;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -71,11 +83,14 @@ export class IntegrationRepository {
   private readonly activeStmt;
   private readonly byIdStmt;
   private readonly stamp;
+  /** Creates, updates and deletes that arrive together share one durable COMMIT. */
+  private readonly writes;
 
   constructor(
     db: Database,
     private readonly deps: IntegrationRepositoryDeps,
   ) {
+    this.writes = new GroupCommit(db);
     this.listStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? ORDER BY rowid`);
     this.getStmt = db.prepare<[string, string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND id = ?`);
     this.byReferenceStmt = db.prepare<[string, string], Row>(
@@ -128,8 +143,11 @@ export class IntegrationRepository {
     return row && toRecord(row);
   }
 
-  /** A new integration is always active, whatever the client asked. */
-  create(accountId: string, input: NewIntegration): IntegrationRecord {
+  /**
+   * A new integration is always active, whatever the client asked. Its id, reference id and created_at are
+   * drawn now, in call order; the promise resolves once the row is committed (group commit, see db/).
+   */
+  create(accountId: string, input: NewIntegration): Promise<IntegrationRecord> {
     const record: IntegrationRecord = {
       id: this.deps.newId(),
       account_tag: accountId,
@@ -139,32 +157,43 @@ export class IntegrationRepository {
       active: true,
       created_at: rfc3339Seconds(this.deps.now()),
     };
-    try {
-      this.insertStmt.run(record.id, accountId, record.integration_type, record.reference_id, record.tenant_url, 1, record.created_at);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw this.conflict(accountId, record.reference_id);
-      throw error;
-    }
-    return record;
+    return this.writes.run(() => {
+      try {
+        this.insertStmt.run(record.id, accountId, record.integration_type, record.reference_id, record.tenant_url, 1, record.created_at);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw this.conflict(accountId, record.reference_id);
+        throw error;
+      }
+      return record;
+    });
   }
 
-  /** Overwrites tenant_url, active and (when given) reference_id; undefined when there is no such integration. */
-  update(accountId: string, id: string, changes: IntegrationUpdate): IntegrationRecord | undefined {
-    const current = this.getStmt.get(accountId, id);
-    if (!current) return undefined;
-    const referenceId = changes.referenceId ?? current.reference_id;
-    try {
-      const row = this.updateStmt.get(changes.tenantUrl, changes.active ? 1 : 0, referenceId, accountId, id);
-      return row && toRecord(row);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw this.conflict(accountId, referenceId);
-      throw error;
-    }
+  /**
+   * Overwrites tenant_url, active and (when given) reference_id, committed with the writes that arrived
+   * together; resolves with the integration before and after, or undefined when there is no such integration.
+   */
+  update(accountId: string, id: string, changes: IntegrationUpdate): Promise<{ before: IntegrationRecord; integration: IntegrationRecord } | undefined> {
+    return this.writes.run(() => {
+      const current = this.getStmt.get(accountId, id);
+      if (!current) return undefined;
+      const referenceId = changes.referenceId ?? current.reference_id;
+      try {
+        const row = this.updateStmt.get(changes.tenantUrl, changes.active ? 1 : 0, referenceId, accountId, id);
+        return row && { before: toRecord(current), integration: toRecord(row) };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw this.conflict(accountId, referenceId);
+        throw error;
+      }
+    });
   }
 
-  /** True when something was deleted. */
-  delete(accountId: string, id: string): boolean {
-    return this.deleteStmt.run(accountId, id).changes === 1;
+  /** Resolves with the deleted integration once the delete is committed; undefined when there was none. */
+  delete(accountId: string, id: string): Promise<IntegrationRecord | undefined> {
+    return this.writes.run(() => {
+      const current = this.getStmt.get(accountId, id);
+      if (!current || this.deleteStmt.run(accountId, id).changes !== 1) return undefined;
+      return toRecord(current);
+    });
   }
 
   private conflict(accountId: string, referenceId: string) {

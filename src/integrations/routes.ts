@@ -96,7 +96,8 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
   const logListenerFailure = (request: FastifyRequest) => (err: unknown) => request.log.error({ err }, 'integration listener failed');
 
   // The handlers are synchronous (SQLite answers synchronously): no promise and microtask per request.
-  // Fastify sends what they return, and a throw becomes the failure envelope as before.
+  // Fastify sends what they return, and a throw becomes the failure envelope as before. The writes
+  // (create, update, delete) are the exception: they wait for the group commit that stores them.
 
   app.get(
     '/accounts/:account_id/zt_risk_scoring/integrations',
@@ -130,9 +131,9 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    (request) => {
+    async (request) => {
       const { integration_type, tenant_url, reference_id } = request.body;
-      const record = repository.create(request.params.account_id, {
+      const record = await repository.create(request.params.account_id, {
         integrationType: integration_type,
         tenantUrl: tenant_url,
         referenceId: reference_id ?? undefined,
@@ -179,20 +180,17 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Integration),
       },
     },
-    (request) => {
+    async (request) => {
       const { account_id, integration_id } = request.params;
       const { tenant_url, active, reference_id } = request.body;
-      const before = repository.get(account_id, integration_id);
-      const record =
-        before &&
-        repository.update(account_id, integration_id, {
-          tenantUrl: tenant_url,
-          active,
-          referenceId: reference_id ?? undefined,
-        });
-      if (!before || !record) throw notFoundIntegration(integration_id);
-      events.publish({ kind: 'updated', before, integration: record }, logListenerFailure(request));
-      return success(toWire(record));
+      const updated = await repository.update(account_id, integration_id, {
+        tenantUrl: tenant_url,
+        active,
+        referenceId: reference_id ?? undefined,
+      });
+      if (!updated) throw notFoundIntegration(integration_id);
+      events.publish({ kind: 'updated', ...updated }, logListenerFailure(request));
+      return success(toWire(updated.integration));
     },
   );
 
@@ -208,10 +206,10 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         response: responses(Type.Null()),
       },
     },
-    (request) => {
+    async (request) => {
       const { account_id, integration_id } = request.params;
-      const record = repository.get(account_id, integration_id);
-      if (!record || !repository.delete(account_id, integration_id)) throw notFoundIntegration(integration_id);
+      const record = await repository.delete(account_id, integration_id);
+      if (!record) throw notFoundIntegration(integration_id);
       events.publish({ kind: 'deleted', integration: record }, logListenerFailure(request));
       return success(null);
     },
