@@ -119,6 +119,11 @@ export class IntegrationRepository {
     return this.stamp.current();
   }
 
+  /** Releases what the repository holds besides the database (the change stamp's file). */
+  close(): void {
+    this.stamp.close();
+  }
+
   list(accountId: string): IntegrationRecord[] {
     return this.listStmt.all(accountId).map(toRecord);
   }
