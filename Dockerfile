@@ -11,8 +11,11 @@ WORKDIR /app
 # Dependencies first, in their own layer: editing src/ does not recompile SQLite on the next build.
 # --ignore-scripts defers the root `prepare` (the build needs src/, copied below); the one install script the
 # runtime needs, better-sqlite3's, runs through `npm rebuild` (package.json's allowScripts approves it).
+# `npm ls --all` fails the step when the tree is incomplete: npm 10 can crash mid-download ("Exit handler never
+# called") with exit status 0, and the half-empty node_modules would otherwise be cached as a good layer.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm ls --all > /dev/null \
  && npm rebuild better-sqlite3
 # esbuild reads tsconfig.json's compiler options; it runs from its platform package, no install script needed.
 COPY tsconfig.json ./
