@@ -1,6 +1,6 @@
 // The request journal: the last N requests in a ring buffer. The hot path only keeps references
 // (headers, parsed body, serialised answer); redaction and parsing happen when someone reads the journal.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accountOf, routedPath } from './paths.js';
 
 /** Bodies larger than this are not kept (a marker says so), so the journal's memory stays bounded. */
@@ -102,34 +102,39 @@ export class Journal {
       request.journalPayload = payload;
       done(null, payload);
     });
+    // done() after the entry is kept: should keeping it throw, Fastify gets the error once, as from any hook.
     app.addHook('onResponse', (request, reply, done) => {
+      this.record(request, reply);
       done();
-      const path = routedPath(request.url);
-      if (NOT_JOURNALED.test(path)) return;
-      const q = request.url.indexOf('?');
-      const length = Number(request.headers['content-length'] ?? 0);
-      const payload = request.journalPayload;
-      const type = reply.getHeader('content-type');
-      this.add({
-        id: 0,
-        at: this.now().getTime() - reply.elapsedTime,
-        method: request.method,
-        path: request.originalUrl.split('?', 1)[0] as string,
-        query: q === -1 ? null : request.url.slice(q + 1),
-        account: accountOf(path) ?? null,
-        status: reply.statusCode,
-        durationMs: reply.elapsedTime,
-        requestHeaders: request.headers,
-        requestBody: length > MAX_BODY ? `[not kept: ${length} bytes]` : (request.body ?? null),
-        responseType: typeof type === 'string' ? type : null,
-        responseBody:
-          typeof payload === 'string'
-            ? payload.length > MAX_BODY
-              ? `[not kept: ${payload.length} characters]`
-              : payload
-            : null,
-        fault: request.emulatorFault,
-      });
+    });
+  }
+
+  private record(request: FastifyRequest, reply: FastifyReply): void {
+    const path = routedPath(request.url);
+    if (NOT_JOURNALED.test(path)) return;
+    const q = request.url.indexOf('?');
+    const length = Number(request.headers['content-length'] ?? 0);
+    const payload = request.journalPayload;
+    const type = reply.getHeader('content-type');
+    this.add({
+      id: 0,
+      at: this.now().getTime() - reply.elapsedTime,
+      method: request.method,
+      path: request.originalUrl.split('?', 1)[0] as string,
+      query: q === -1 ? null : request.url.slice(q + 1),
+      account: accountOf(path) ?? null,
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+      requestHeaders: request.headers,
+      requestBody: length > MAX_BODY ? `[not kept: ${length} bytes]` : (request.body ?? null),
+      responseType: typeof type === 'string' ? type : null,
+      responseBody:
+        typeof payload === 'string'
+          ? payload.length > MAX_BODY
+            ? `[not kept: ${payload.length} characters]`
+            : payload
+          : null,
+      fault: request.emulatorFault,
     });
   }
 
