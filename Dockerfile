@@ -11,16 +11,12 @@ WORKDIR /app
 # Dependencies first, in their own layer: editing src/ does not recompile SQLite on the next build.
 # --ignore-scripts defers the root `prepare` (the build needs src/, copied below); the one install script the
 # runtime needs, better-sqlite3's, runs through `npm rebuild` (package.json's allowScripts approves it).
-# npm 10 (the image's) can crash mid-download on a slow or flaky registry connection ("Exit handler never
-# called!") with exit status 0 and a half-empty node_modules, which would be cached as a good layer. So the
-# tree is checked (`npm ls --all`) and the install retried, at most three times, reusing what npm's cache
-# already downloaded; a third failure fails the build.
+# `npm ls --all` fails this step when the tree is incomplete: npm 10 (the image's) can exit 0 after failed
+# downloads ("Exit handler never called!"; seen here when the registry's TLS proxy was not trusted), and the
+# half-empty node_modules would otherwise be cached as a good layer and fail every later build.
 COPY package.json package-lock.json ./
-RUN for attempt in 1 2 3; do \
-      npm ci --ignore-scripts --no-audit --no-fund && npm ls --all > /dev/null && break; \
-      if [ "$attempt" = 3 ]; then echo "npm ci failed three times" >&2; exit 1; fi; \
-      echo "npm ci left an incomplete node_modules (attempt $attempt); retrying" >&2; \
-    done \
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm ls --all > /dev/null \
  && npm rebuild better-sqlite3
 # esbuild reads tsconfig.json's compiler options; it runs from its platform package, no install script needed.
 COPY tsconfig.json ./
