@@ -12,13 +12,15 @@ const SECRET_FIELD = /^(authorization(_header)?|x-auth-key|token|access_token|re
 /** Paths that are about the emulator itself, not the API under test. */
 const NOT_JOURNALED = /^\/(__emulator\/|docs(\/|$)|openapi\.(json|yaml)$|healthz$|readyz$)/;
 
+/** What a request leaves in the ring: numbers and references to strings and objects the request already had. */
 interface Entry {
   id: number;
   at: number;
   method: string;
-  path: string;
-  query: string | null;
-  account: string | null;
+  /** The URL as sent (with /client/v4 and the query, if any). */
+  url: string;
+  /** The URL as routed (the API base stripped); path, query and account are derived from the two when read. */
+  routedUrl: string;
   status: number;
   durationMs: number;
   requestHeaders: FastifyRequest['headers'];
@@ -58,6 +60,11 @@ declare module 'fastify' {
     /** The fault rule that answered this request, if any. */
     emulatorFault: string | null;
   }
+}
+
+function queryOf(url: string): string | null {
+  const q = url.indexOf('?');
+  return q === -1 ? null : url.slice(q + 1);
 }
 
 function redactBody(value: unknown, depth = 0): unknown {
@@ -110,9 +117,7 @@ export class Journal {
   }
 
   private record(request: FastifyRequest, reply: FastifyReply): void {
-    const path = routedPath(request.url);
-    if (NOT_JOURNALED.test(path)) return;
-    const q = request.url.indexOf('?');
+    if (NOT_JOURNALED.test(routedPath(request.url))) return;
     const length = Number(request.headers['content-length'] ?? 0);
     const payload = request.journalPayload;
     const type = reply.getHeader('content-type');
@@ -120,9 +125,8 @@ export class Journal {
       id: 0,
       at: this.now().getTime() - reply.elapsedTime,
       method: request.method,
-      path: request.originalUrl.split('?', 1)[0] as string,
-      query: q === -1 ? null : request.url.slice(q + 1),
-      account: accountOf(path) ?? null,
+      url: request.originalUrl,
+      routedUrl: request.url,
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
       requestHeaders: request.headers,
@@ -155,11 +159,11 @@ export class Journal {
   }
 
   private static matches(entry: Entry, filter: JournalFilter): boolean {
-    if (filter.account !== undefined && entry.account !== filter.account) return false;
+    if (filter.account !== undefined && (accountOf(routedPath(entry.routedUrl)) ?? null) !== filter.account) return false;
     if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false;
     if (filter.status !== undefined && entry.status !== filter.status) return false;
     if (filter.since !== undefined && entry.id <= filter.since) return false;
-    if (filter.path !== undefined && !filter.path.test(routedPath(entry.path))) return false;
+    if (filter.path !== undefined && !filter.path.test(routedPath(entry.routedUrl))) return false;
     return true;
   }
 
@@ -171,9 +175,9 @@ export class Journal {
       id: e.id,
       time: new Date(e.at).toISOString(),
       method: e.method,
-      path: e.path,
-      query: e.query,
-      account: e.account,
+      path: e.url.split('?', 1)[0] as string,
+      query: queryOf(e.routedUrl),
+      account: accountOf(routedPath(e.routedUrl)) ?? null,
       status: e.status,
       duration_ms: Math.round(e.durationMs * 1000) / 1000,
       fault: e.fault,
