@@ -1,6 +1,6 @@
 // Instructions per GET, counted by valgrind's callgrind: the same comparison as get-one.ts, but
-// deterministic. req/s and CPU per request move by ±15 % on a shared 2-core machine; instruction counts
-// under `node --predictable` repeat within about 1 %, so a change of a few microseconds shows. They count
+// nearly deterministic. req/s and CPU per request move by ±15 % on a shared 2-core machine; instruction
+// counts under `node --predictable` repeat within about 2 %, so a change of a few microseconds shows. They count
 // user-space work only (no time in the kernel, no cache misses), so they complement get-one.ts.
 // Usage: npm run bench:instructions   (needs valgrind; about 5 minutes)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,8 +14,14 @@ import { round } from './lib/stats.js';
 
 const BASELINE = join(ROOT, 'bench/baseline-server.mjs');
 /** Requests before counting starts (JIT, caches) and requests counted. */
-const WARM = Number(process.env.BENCH_IR_WARM ?? 1000);
-const COUNTED = Number(process.env.BENCH_IR_REQUESTS ?? 1500);
+const WARM = requestCount('BENCH_IR_WARM', 1000);
+const COUNTED = requestCount('BENCH_IR_REQUESTS', 1500);
+
+function requestCount(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got ${process.env[name]}`);
+  return value;
+}
 
 interface Counted {
   url: string;
@@ -80,9 +86,11 @@ async function count(server: Counted, path: string): Promise<number> {
 }
 
 async function stop(server: Counted): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGTERM');
+    await exited;
+  }
   rmSync(server.dir, { recursive: true, force: true });
 }
 
@@ -103,7 +111,7 @@ export async function measureInstructions(): Promise<Figure[]> {
     const baseline = await startCounted([BASELINE], () => ({ BASELINE_PATH: path, BASELINE_BODY: body }), path);
     servers.push(baseline);
     if ((await fetch(`${baseline.url}${path}`).then((r) => r.text())) !== body) throw new Error('the baseline does not answer the same bytes');
-    // The two processes are counted at the same time (one core each); counts do not depend on timing.
+    // The two are counted side by side, one core each.
     const [ourGet, baseGet] = await Promise.all([count(ours, path), count(baseline, path)]);
     await stop(baseline);
     servers.pop();
