@@ -9,19 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { AUTH, INTEGRATIONS, ROOT, freePort, json, startFlags } from './lib/processes.js';
+import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { round } from './lib/stats.js';
 
 const BASELINE = join(ROOT, 'bench/baseline-server.mjs');
-/** Requests before counting starts (JIT, caches) and requests counted. */
-const WARM = requestCount('BENCH_IR_WARM', 1000);
-const COUNTED = requestCount('BENCH_IR_REQUESTS', 1500);
-
-function requestCount(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got ${process.env[name]}`);
-  return value;
-}
+const WARM = Math.ceil(options.instructionWarmUp);
+const COUNTED = Math.ceil(options.instructionRequests);
 
 interface Counted {
   url: string;

@@ -17,6 +17,9 @@ export const options = {
   connections: num('BENCH_CONNECTIONS', 10),
   /** Spawn-to-ready measurements for the cold start median. */
   coldRuns: num('BENCH_COLD_RUNS', 7),
+  /** bench/instructions.ts: requests before counting starts (JIT, caches), then requests counted. */
+  instructionWarmUp: num('BENCH_IR_WARM', 1000),
+  instructionRequests: num('BENCH_IR_REQUESTS', 1500),
   /** The mixed load after which RSS is read. */
   mixedSeconds: num('BENCH_MIXED_SECONDS', 30),
   /** The soak whose RSS trend is computed; `--soak` runs the full 5 minutes. */
