@@ -18,8 +18,15 @@ export const options = {
   /** Spawn-to-ready measurements for the cold start median. */
   coldRuns: num('BENCH_COLD_RUNS', 7),
   /** bench/instructions.ts: requests before counting starts (JIT, caches), then requests counted. */
-  instructionWarmUp: num('BENCH_IR_WARM', 1000),
-  instructionRequests: num('BENCH_IR_REQUESTS', 1500),
+  instructionWarmUp: num('BENCH_IR_WARM', 5000),
+  instructionRequests: num('BENCH_IR_REQUESTS', 5000),
+  /**
+   * bench/instructions.ts: also simulate the caches (callgrind --cache-sim=yes, about twice as slow) and report
+   * cache misses and the estimated cycles per request.
+   */
+  instructionCacheSim: process.env.BENCH_IR_CACHE === '1',
+  /** bench/instructions.ts: keep callgrind's files (for callgrind_annotate) instead of deleting them. */
+  instructionKeepFiles: process.env.BENCH_IR_KEEP === '1',
   /** The mixed load after which RSS is read. */
   mixedSeconds: num('BENCH_MIXED_SECONDS', 30),
   /** The soak whose RSS trend is computed; `--soak` runs the full 5 minutes. */
