@@ -21,7 +21,7 @@ export const options = {
   instructionWarmUp: num('BENCH_IR_WARM', 5000),
   instructionRequests: num('BENCH_IR_REQUESTS', 5000),
   /**
-   * bench/instructions.ts: also simulate the caches (callgrind --cache-sim=yes, about twice as slow) and report
+   * bench/instructions.ts: also simulate the caches (callgrind --cache-sim=yes, which runs slower) and report
    * cache misses and the estimated cycles per request.
    */
   instructionCacheSim: process.env.BENCH_IR_CACHE === '1',
