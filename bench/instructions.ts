@@ -4,12 +4,12 @@
 // cache misses only with BENCH_IR_CACHE=1), so they complement get-one.ts. `--predictable` also moves V8's
 // optimizing compiler onto the main thread, where it is counted; its share is reported and left out.
 // Usage: npm run bench:instructions   (needs valgrind; about 8 minutes)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { AUTH, INTEGRATIONS, ROOT, freePort, json, startFlags } from './lib/processes.js';
+import { AUTH, INTEGRATIONS, ROOT, freePort, json, spawnAndWait, startFlags, type Running } from './lib/processes.js';
 import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { round } from './lib/stats.js';
@@ -18,13 +18,10 @@ const BASELINE = join(ROOT, 'bench/baseline-server.mjs');
 const WARM = Math.ceil(options.instructionWarmUp);
 const COUNTED = Math.ceil(options.instructionRequests);
 
-interface Counted {
-  url: string;
-  pid: number;
+interface Counted extends Running {
   /** callgrind_control finds the process by names that include HOST, so it runs with the child's env. */
   env: NodeJS.ProcessEnv;
   dir: string;
-  child: ChildProcess;
   dumps: number;
 }
 
@@ -33,29 +30,18 @@ function valgrindAvailable(): boolean {
   return probe.status === 0 && spawnSync('callgrind_control', ['--version']).status === 0;
 }
 
-/** Starts `node <args>` under callgrind and waits until `readyPath` answers 200 (slow: ~50x under valgrind). */
+/** Starts `node <args>` under callgrind and waits until `readyPath` answers 200; valgrind's output goes to valgrind.log. */
 async function startCounted(args: string[], extraEnv: (dir: string) => Record<string, string>, readyPath: string): Promise<Counted> {
   const dir = mkdtempSync(join(tmpdir(), 'emulator-instructions-'));
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), ...extraEnv(dir) };
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', `--cache-sim=${options.instructionCacheSim ? 'yes' : 'no'}`, '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, '--predictable', ...args],
-    { cwd: ROOT, env, stdio: 'ignore' },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`valgrind ${args.join(' ')} exited with ${child.exitCode}`);
-    const status = await fetch(`${url}${readyPath}`).then((r) => r.status, () => 0);
-    if (status === 200) break;
-    if (performance.now() - started > 180_000) {
-      child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} under valgrind not ready within 180 s`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url, pid: child.pid as number, env, dir, child, dumps: 0 };
+  const env = { PORT: String(port), ...extraEnv(dir) };
+  const callgrind = ['--tool=callgrind', `--cache-sim=${options.instructionCacheSim ? 'yes' : 'no'}`, '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'cg.%p')}`];
+  const running = await spawnAndWait([...callgrind, process.execPath, '--predictable', ...args], env, port, readyPath, join(dir, 'valgrind.log'), {
+    command: 'valgrind',
+    timeoutMs: 180_000,
+    pollMs: 250,
+  });
+  return { ...running, env: { ...process.env, ...env }, dir, dumps: 0 };
 }
 
 function control(server: Counted, flag: '-d'): void {
@@ -136,11 +122,7 @@ async function count(server: Counted, path: string): Promise<Counts> {
 }
 
 async function stop(server: Counted): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) {
-    const exited = new Promise((r) => server.child.once('exit', r));
-    server.child.kill('SIGTERM');
-    await exited;
-  }
+  await server.stop();
   if (options.instructionKeepFiles) console.error(`callgrind files kept in ${server.dir}`);
   else rmSync(server.dir, { recursive: true, force: true });
 }
@@ -150,14 +132,18 @@ export async function measureInstructions(): Promise<Figure[]> {
   const emulatorEnv =
     (extra: Record<string, string> = {}) =>
     (dir: string) => ({ HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: 'warn', ...extra });
-  const ourServer = await startCounted([...startFlags(), 'dist/server.js'], emulatorEnv(), '/readyz');
-  const servers: Counted[] = [ourServer];
-  try {
-    const created = await json(`${ourServer.url}${INTEGRATIONS}`, {
+  /** Creates one integration on `server`; the path of its GET. */
+  const integrationPath = async (server: Counted) => {
+    const created = await json(`${server.url}${INTEGRATIONS}`, {
       method: 'POST',
       body: JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://bench.okta.com', reference_id: 'bench-1' }),
     });
-    const path = `${INTEGRATIONS}/${(created.body as { result: { id: string } }).result.id}`;
+    return `${INTEGRATIONS}/${(created.body as { result: { id: string } }).result.id}`;
+  };
+  const ourServer = await startCounted([...startFlags(), 'dist/server.js'], emulatorEnv(), '/readyz');
+  const servers: Counted[] = [ourServer];
+  try {
+    const path = await integrationPath(ourServer);
     const body = (await json(`${ourServer.url}${path}`)).text;
     const baseline = await startCounted([BASELINE], () => ({ BASELINE_PATH: path, BASELINE_BODY: body }), path);
     servers.push(baseline);
@@ -168,8 +154,7 @@ export async function measureInstructions(): Promise<Figure[]> {
     servers.pop();
     const quietServer = await startCounted([...startFlags(), 'dist/server.js'], emulatorEnv({ JOURNAL_SIZE: '0' }), '/readyz');
     servers.push(quietServer);
-    const createdQuiet = await json(`${quietServer.url}${INTEGRATIONS}`, { method: 'POST', body: JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://bench.okta.com' }) });
-    const quiet = await count(quietServer, `${INTEGRATIONS}/${(createdQuiet.body as { result: { id: string } }).result.id}`);
+    const quiet = await count(quietServer, await integrationPath(quietServer));
     const k = (n: number) => `${Math.round(n / 1000)}k`;
     const share = (c: Counts) => `${Math.round((100 * c.compilerIr) / (c.compilerIr + c.Ir))} %`;
     const figures: Figure[] = [

@@ -48,10 +48,21 @@ function probe(port: number, path: string): Promise<number> {
   });
 }
 
-async function spawnAndWait(args: string[], env: Record<string, string>, port: number, readyPath: string, logFile: string) {
+/** How to launch a server: node itself by default; bench/instructions.ts runs node under valgrind, ~50x slower. */
+export interface Launch {
+  command?: string;
+  /** Give up (and kill the process) when it is not ready after this long. */
+  timeoutMs?: number;
+  /** Time between readiness probes. */
+  pollMs?: number;
+}
+
+/** Spawns `command args` (stdout and stderr to `logFile`) and waits until `readyPath` on `port` answers 200. */
+export async function spawnAndWait(args: string[], env: Record<string, string>, port: number, readyPath: string, logFile: string, launch: Launch = {}) {
+  const { command = process.execPath, timeoutMs = 20_000, pollMs = 2 } = launch;
   const log = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
@@ -61,11 +72,11 @@ async function spawnAndWait(args: string[], env: Record<string, string>, port: n
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}; see ${logFile}`);
     if ((await probe(port, readyPath)) === 200) break;
-    if (performance.now() - started > 20_000) {
+    if (performance.now() - started > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} not ready within 20 s; see ${logFile}`);
+      throw new Error(`${args.join(' ')} not ready within ${timeoutMs / 1000} s; see ${logFile}`);
     }
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   const startMs = performance.now() - started;
   const stop = async () => {
