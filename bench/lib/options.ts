@@ -27,6 +27,11 @@ export const options = {
   instructionCacheSim: process.env.BENCH_IR_CACHE === '1',
   /** bench/instructions.ts: keep callgrind's files (for callgrind_annotate) instead of deleting them. */
   instructionKeepFiles: process.env.BENCH_IR_KEEP === '1',
+  /** bench/cpu.ts: requests before perf starts recording, then requests recorded. */
+  cpuWarmUp: num('BENCH_CPU_WARM', 30000),
+  cpuRequests: num('BENCH_CPU_REQUESTS', 100000),
+  /** bench/cpu.ts: keep perf's files (perf.data, perf.jit.data, V8's jitdump) for `perf report`. */
+  cpuKeepFiles: process.env.BENCH_CPU_KEEP === '1',
   /** The mixed load after which RSS is read. */
   mixedSeconds: num('BENCH_MIXED_SECONDS', 30),
   /** The soak whose RSS trend is computed; `--soak` runs the full 5 minutes. */

@@ -55,15 +55,17 @@ export interface Launch {
   timeoutMs?: number;
   /** Time between readiness probes. */
   pollMs?: number;
+  /** Working directory (the repository by default); bench/cpu.ts gives each server its own, for V8's perf files. */
+  cwd?: string;
 }
 
 /** Spawns `command args` (stdout and stderr to `logFile`) and waits until `readyPath` on `port` answers 200. */
 export async function spawnAndWait(args: string[], env: Record<string, string>, port: number, readyPath: string, logFile: string, launch: Launch = {}) {
-  const { command = process.execPath, timeoutMs = 20_000, pollMs = 2 } = launch;
+  const { command = process.execPath, timeoutMs = 20_000, pollMs = 2, cwd = ROOT } = launch;
   const log = openSync(logFile, 'a');
   const started = performance.now();
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
   });
@@ -94,19 +96,26 @@ export function startFlags(): string[] {
   return words.slice(1, -1);
 }
 
+/** Node flags added to a server's own (bench/cpu.ts: V8's perf support), and where it runs. */
+export interface Instrument {
+  nodeFlags?: string[];
+  cwd?: string;
+}
+
 /** The real server on a fresh temporary database file; stdout goes to a log file beside it, as in a container. */
-export async function startEmulator(extraEnv: Record<string, string> = {}): Promise<Running> {
+export async function startEmulator(extraEnv: Record<string, string> = {}, instrument: Instrument = {}): Promise<Running> {
   if (!existsSync(join(ROOT, 'dist/server.js'))) throw new Error('dist/server.js is missing: run `npm run build` first');
   const dir = mkdtempSync(join(tmpdir(), 'emulator-bench-'));
   const port = await freePort();
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (see bench/profile-summary.ts).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const running = await spawnAndWait(
-    [...startFlags(), ...profile, 'dist/server.js'],
+    [...startFlags(), ...profile, ...(instrument.nodeFlags ?? []), join(ROOT, 'dist/server.js')],
     { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: options.logLevel, ...extraEnv },
     port,
     '/readyz',
     join(dir, 'server.log'),
+    { cwd: instrument.cwd },
   );
   return {
     ...running,
@@ -118,15 +127,16 @@ export async function startEmulator(extraEnv: Record<string, string> = {}): Prom
 }
 
 /** A bare Fastify 5 server answering `path` with exactly `body` (and the emulator's content type). */
-export async function startBaseline(path: string, body: string): Promise<Running> {
+export async function startBaseline(path: string, body: string, instrument: Instrument = {}): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'baseline-bench-'));
   const port = await freePort();
   const running = await spawnAndWait(
-    [BASELINE],
+    [...(instrument.nodeFlags ?? []), BASELINE],
     { PORT: String(port), BASELINE_PATH: path, BASELINE_BODY: body },
     port,
     path,
     join(dir, 'baseline.log'),
+    { cwd: instrument.cwd },
   );
   return {
     ...running,
