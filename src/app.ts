@@ -1,5 +1,5 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
@@ -23,6 +23,7 @@ import { integrationRoutes } from './integrations/routes.js';
 import { openapiDocument } from './openapi.js';
 import { sharedSignals } from './ssf/plugin.js';
 import { lazySchemaController } from './schemaCompilers.js';
+import { CompactRequestLog, requestLogger } from './requestLog.js';
 
 export interface AppDeps {
   /** The clock; tests pin it. */
@@ -46,20 +47,6 @@ function stripApiPrefix(url: string): string {
     return url.slice(API_PREFIX.length) || '/';
   }
   return url;
-}
-
-/**
- * One line per request instead of Fastify's two ("incoming request" + "request completed"): method, path,
- * status and time, never headers, so credentials stay out of the logs.
- */
-class CompactRequestLog extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
-    if (error) request.log.error({ ...line, err: error }, 'request errored');
-    else request.log.info(line, 'request completed');
-  }
 }
 
 /** The app's shared parts, reachable from tests and from features registered later in buildApp. */
@@ -97,6 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       },
     },
     logController: new CompactRequestLog(),
+    childLoggerFactory: requestLogger,
     clientErrorHandler,
     frameworkErrors,
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),

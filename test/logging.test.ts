@@ -21,6 +21,17 @@ describe('request logging', () => {
     expect(all).not.toContain('secret-key-1234567');
   });
 
+  it('writes the same line at the levels below info', async () => {
+    for (const logLevel of ['debug', 'trace'] as const) {
+      const lines: string[] = [];
+      const app = await makeApp({ logLevel }, { logStream: { write: (line: string) => void lines.push(line) } });
+      await app.inject({ method: 'GET', url: '/healthz' });
+      await app.close();
+      const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request completed');
+      expect(requests.map(({ method, url, statusCode }) => ({ method, url, statusCode }))).toEqual([{ method: 'GET', url: '/healthz', statusCode: 200 }]);
+    }
+  });
+
   it('writes nothing per request at warn', async () => {
     const lines: string[] = [];
     const app = await makeApp({ logLevel: 'warn' }, { logStream: { write: (line: string) => void lines.push(line) } });

@@ -29,13 +29,18 @@ export class ChangeStamp {
   private readonly shm: number | undefined;
   private readonly seen = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
   private readonly read = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
-  private commitsSeen = 0;
+  private changesSeen: number;
+  private dataVersionSeen = 0;
+  /** Moves on whenever either part is seen to change; a number, so a request builds and compares no string. */
+  private stamp = 0;
 
   constructor(db: Database) {
     this.changesStmt = db.prepare<[], number>('SELECT total_changes()').pluck();
     this.versionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.shm = openWalIndex(db);
     if (this.shm !== undefined) readSync(this.shm, this.seen, 0, WAL_INDEX_HEADER_BYTES, 0);
+    else this.dataVersionSeen = this.versionStmt.get() as number;
+    this.changesSeen = this.changesStmt.get() as number;
   }
 
   /** Whether other connections' commits are seen through the `-shm` file (else through `data_version`). */
@@ -43,15 +48,27 @@ export class ChangeStamp {
     return this.shm !== undefined;
   }
 
-  current(): string {
+  current(): number {
     const changes = this.changesStmt.get() as number;
-    if (this.shm === undefined) return `${changes}:${this.versionStmt.get() as number}`;
-    readSync(this.shm, this.read, 0, WAL_INDEX_HEADER_BYTES, 0);
-    if (!this.read.equals(this.seen)) {
-      this.read.copy(this.seen);
-      this.commitsSeen++;
+    let changed = changes !== this.changesSeen;
+    if (this.shm === undefined) {
+      const dataVersion = this.versionStmt.get() as number;
+      if (dataVersion !== this.dataVersionSeen) {
+        this.dataVersionSeen = dataVersion;
+        changed = true;
+      }
+    } else {
+      readSync(this.shm, this.read, 0, WAL_INDEX_HEADER_BYTES, 0);
+      if (!this.read.equals(this.seen)) {
+        this.read.copy(this.seen);
+        changed = true;
+      }
     }
-    return `${changes}:${this.commitsSeen}`;
+    if (changed) {
+      this.changesSeen = changes;
+      this.stamp++;
+    }
+    return this.stamp;
   }
 
   close(): void {

@@ -48,7 +48,7 @@ export async function emulatorControls(
   }
   // The journal observes the real process, so it reads the wall clock: reading the app's injectable clock on
   // every request would shift the times a pinned test clock gives the emulated objects.
-  const journal = new Journal(config.journalSize, () => new Date());
+  const journal = new Journal(config.journalSize, Date.now);
   journal.install(app);
   const faults = new FaultRules(deps.newId, deps.random);
   faults.install(app);

@@ -115,7 +115,7 @@ export class IntegrationRepository {
    * A stamp of the database's contents: equal stamps mean nothing was written in between, by this process
    * (API, control API, seed) or by any other connection to the file. A cache of reads is valid while it holds.
    */
-  changeStamp(): string {
+  changeStamp(): number {
     return this.stamp.current();
   }
 

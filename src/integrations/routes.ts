@@ -36,14 +36,14 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * base URL stay what they were, so no write path has to remember to invalidate them. Only successes are kept.
  */
 class AnswerCache {
-  private stamp = '';
+  private stamp = -1;
   private base = '';
   private readonly bodies = new Map<string, string>();
 
   /** At most `size` answers; the oldest goes first. */
   constructor(private readonly size: number) {}
 
-  get(stamp: string, base: string, key: string): string | undefined {
+  get(stamp: number, base: string, key: string): string | undefined {
     if (stamp !== this.stamp || base !== this.base) {
       this.bodies.clear();
       this.stamp = stamp;
