@@ -98,6 +98,11 @@ interface Breakdown {
   totalUs: number;
   categories: Record<string, number>;
   markers: Record<string, number>;
+  /**
+   * CPU µs per GET whose stack holds JIT code perf could not name (no jitdump record covers its address): the
+   * markers of JS functions can miss these samples, so they are a lower bound by up to this much.
+   */
+  unnamedJitUs: number;
 }
 
 function breakDown(samples: Sample[], requests: number): Breakdown {
@@ -105,8 +110,10 @@ function breakDown(samples: Sample[], requests: number): Breakdown {
   const categories: Record<string, number> = Object.fromEntries(CATEGORIES.map((c) => [c.name, 0]));
   const markers: Record<string, number> = Object.fromEntries(MARKERS.map((m) => [m.name, 0]));
   let total = 0;
+  let unnamed = 0;
   for (const sample of samples) {
     total += sample.ns;
+    if (sample.frames.some((f) => f.sym === '[unknown]' && /jitted-/.test(f.dso))) unnamed += sample.ns;
     const category = CATEGORIES.find((c) => c.test(sample)) as (typeof CATEGORIES)[number];
     categories[category.name] = (categories[category.name] as number) + sample.ns;
     for (const marker of MARKERS) {
@@ -115,7 +122,7 @@ function breakDown(samples: Sample[], requests: number): Breakdown {
   }
   for (const key of Object.keys(categories)) categories[key] = us(categories[key] as number);
   for (const key of Object.keys(markers)) markers[key] = us(markers[key] as number);
-  return { requests, totalUs: us(total), categories, markers };
+  return { requests, totalUs: us(total), categories, markers, unnamedJitUs: us(unnamed) };
 }
 
 /** Records `server` with perf during exactly `options.cpuRequests` GETs of `target`; `round` names the files. */
@@ -150,6 +157,7 @@ function medianOf(rounds: Breakdown[]): Breakdown {
     totalUs: median(rounds.map((r) => r.totalUs)),
     categories: of((r) => r.categories),
     markers: of((r) => r.markers),
+    unnamedJitUs: median(rounds.map((r) => r.unnamedJitUs)),
   };
 }
 
@@ -164,6 +172,7 @@ function printBreakdown(ours: Breakdown, base: Breakdown, rounds: { emulator: Br
   row(ours.totalUs, base.totalUs, 'all');
   console.log('\ninclusive, under these frames (a sample counts once per line; lines overlap):');
   for (const { name } of MARKERS) row(ours.markers[name] as number, base.markers[name] as number, name, ours.markers[name] === 0);
+  row(ours.unnamedJitUs, base.unnamedJitUs, 'samples with JIT code perf could not name (the lines above can miss up to this)');
   console.log('');
 }
 

@@ -30,7 +30,11 @@ export const options = {
   /** bench/cpu.ts: requests before perf starts recording, then requests recorded. */
   cpuWarmUp: num('BENCH_CPU_WARM', 30000),
   cpuRequests: num('BENCH_CPU_REQUESTS', 100000),
-  /** bench/cpu.ts: keep perf's files (perf.data, perf.jit.data, V8's jitdump) for `perf report`. */
+  /**
+   * bench/cpu.ts: keep perf's files (perf-<round>.data, perf-<round>.jit.data, V8's jitdump) for `perf report`.
+   * Each round's `perf inject` rewrites the jitted-*.so files beside them, so only the last round's JIT
+   * frames are named right afterwards.
+   */
   cpuKeepFiles: process.env.BENCH_CPU_KEEP === '1',
   /** The mixed load after which RSS is read. */
   mixedSeconds: num('BENCH_MIXED_SECONDS', 30),
