@@ -3,10 +3,13 @@ import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyR
 import type { Bindings, ChildLoggerOptions } from 'pino';
 
 /** pino's levels by value; a line is written when its level's value is at least the logger's. */
-const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+const LEVEL_VALUES: Record<string, number | undefined> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
+const INFO = 30;
+
+/** Whether a logger at `loggerLevel` writes a line at `lineLevel` (a level pino does not know counts as info). */
 function writes(lineLevel: string, loggerLevel: string): boolean {
-  return (LEVEL_VALUES[lineLevel] as number) >= (LEVEL_VALUES[loggerLevel] ?? LEVEL_VALUES.info as number);
+  return (LEVEL_VALUES[lineLevel] ?? INFO) >= (LEVEL_VALUES[loggerLevel] ?? INFO);
 }
 
 /**
