@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { AUTH, INTEGRATIONS, json, startBaseline, startEmulator, type Instrument, type Running } from './lib/processes.js';
+import { AUTH, createBenchIntegration, json, startBaseline, startEmulator, type Instrument, type Running } from './lib/processes.js';
 import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { median, round } from './lib/stats.js';
@@ -185,15 +185,10 @@ export async function measureCpu(): Promise<Figure[]> {
   try {
     const emulator = await startEmulator({}, instrument(dirs.emulator));
     servers.push(emulator);
-    const created = await json(`${emulator.url}${INTEGRATIONS}`, {
-      method: 'POST',
-      body: JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://bench.okta.com', reference_id: 'bench-1' }),
-    });
-    const path = `${INTEGRATIONS}/${(created.body as { result: { id: string } }).result.id}`;
+    const path = await createBenchIntegration(emulator.url);
     const body = (await json(`${emulator.url}${path}`)).text;
     const baseline = await startBaseline(path, body, instrument(dirs.baseline));
     servers.push(baseline);
-    if ((await fetch(`${baseline.url}${path}`).then((r) => r.text())) !== body) throw new Error('the baseline does not answer the same bytes');
     const target = (server: Running) => ({ url: `${server.url}${path}`, headers: AUTH, connections: options.connections });
     for (const server of servers) {
       const warm = await autocannon({ ...target(server), amount: options.cpuWarmUp });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { AUTH, INTEGRATIONS, ROOT, freePort, json, spawnAndWait, startFlags, type Running } from './lib/processes.js';
+import { AUTH, ROOT, createBenchIntegration, freePort, json, spawnAndWait, startFlags, type Running } from './lib/processes.js';
 import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { round } from './lib/stats.js';
@@ -132,18 +132,10 @@ export async function measureInstructions(): Promise<Figure[]> {
   const emulatorEnv =
     (extra: Record<string, string> = {}) =>
     (dir: string) => ({ HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: 'warn', ...extra });
-  /** Creates one integration on `server`; the path of its GET. */
-  const integrationPath = async (server: Counted) => {
-    const created = await json(`${server.url}${INTEGRATIONS}`, {
-      method: 'POST',
-      body: JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://bench.okta.com', reference_id: 'bench-1' }),
-    });
-    return `${INTEGRATIONS}/${(created.body as { result: { id: string } }).result.id}`;
-  };
   const ourServer = await startCounted([...startFlags(), 'dist/server.js'], emulatorEnv(), '/readyz');
   const servers: Counted[] = [ourServer];
   try {
-    const path = await integrationPath(ourServer);
+    const path = await createBenchIntegration(ourServer.url);
     const body = (await json(`${ourServer.url}${path}`)).text;
     const baseline = await startCounted([BASELINE], () => ({ BASELINE_PATH: path, BASELINE_BODY: body }), path);
     servers.push(baseline);
@@ -154,7 +146,7 @@ export async function measureInstructions(): Promise<Figure[]> {
     servers.pop();
     const quietServer = await startCounted([...startFlags(), 'dist/server.js'], emulatorEnv({ JOURNAL_SIZE: '0' }), '/readyz');
     servers.push(quietServer);
-    const quiet = await count(quietServer, await integrationPath(quietServer));
+    const quiet = await count(quietServer, await createBenchIntegration(quietServer.url));
     const k = (n: number) => `${Math.round(n / 1000)}k`;
     const share = (c: Counts) => `${Math.round((100 * c.compilerIr) / (c.compilerIr + c.Ir))} %`;
     const figures: Figure[] = [

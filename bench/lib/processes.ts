@@ -126,7 +126,7 @@ export async function startEmulator(extraEnv: Record<string, string> = {}, instr
   };
 }
 
-/** A bare Fastify 5 server answering `path` with exactly `body` (and the emulator's content type). */
+/** A bare Fastify 5 server answering `path` with exactly `body` (and the emulator's content type); checked before it is returned. */
 export async function startBaseline(path: string, body: string, instrument: Instrument = {}): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'baseline-bench-'));
   const port = await freePort();
@@ -138,13 +138,26 @@ export async function startBaseline(path: string, body: string, instrument: Inst
     join(dir, 'baseline.log'),
     { cwd: instrument.cwd },
   );
-  return {
-    ...running,
-    stop: async () => {
-      await running.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    await running.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
+  const answered = await fetch(`${running.url}${path}`).then((r) => r.text());
+  if (answered !== body) {
+    await stop();
+    throw new Error('the baseline does not answer the same bytes');
+  }
+  return { ...running, stop };
+}
+
+/** Creates the integration the GET benchmarks read on `url`'s server; the path of its GET. */
+export async function createBenchIntegration(url: string): Promise<string> {
+  const created = await json(`${url}${INTEGRATIONS}`, {
+    method: 'POST',
+    body: JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://bench.okta.com', reference_id: 'bench-1' }),
+  });
+  if (created.status !== 200) throw new Error(`create answered ${created.status}: ${created.text}`);
+  return `${INTEGRATIONS}/${(created.body as { result: { id: string } }).result.id}`;
 }
 
 /** Resident set size of a process in MB, from /proc/<pid>/status (Linux). */
