@@ -129,7 +129,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const controls = await emulatorControls(app, config, { db, now, newId, random: deps.random ?? Math.random });
 
   const integrations = new IntegrationRepository(db, { now, newId });
-  app.addHook('onClose', async () => integrations.close());
   const integrationEvents = new IntegrationEvents();
   const levelChanges = new LevelChanges();
   const { stateChanges } = controls;

@@ -1,8 +1,7 @@
 // Storage of risk score integrations: every SQL statement of the feature, prepared once.
 import type { Database } from '../db/database.js';
-import { ChangeStamp } from '../db/changeStamp.js';
-import { GroupCommit } from '../db/groupCommit.js';
 import { badRequest, ErrorCode } from '../cloudflare/errors.js';
+import { rfc3339Seconds } from '../cloudflare/timestamps.js';
 
 export interface IntegrationRecord {
   id: string;
@@ -53,22 +52,6 @@ function toRecord(row: Row): IntegrationRecord {
   };
 }
 
-let lastSecond = Number.NaN;
-let lastStamp = '';
-
-/**
- * RFC 3339 in UTC at second precision, as Cloudflare writes it: 2025-03-19T19:53:56Z. Creates under load
- * mostly fall in the same second, so the last string is kept instead of formatting a date each time.
- */
-export function rfc3339Seconds(date: Date): string {
-  const second = Math.floor(date.getTime() / 1000);
-  if (second !== lastSecond) {
-    lastStamp = `${date.toISOString().slice(0, 19)}Z`; // an invalid date throws here, as before
-    lastSecond = second;
-  }
-  return lastStamp;
-}
-
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
@@ -82,15 +65,15 @@ export class IntegrationRepository {
   private readonly deleteStmt;
   private readonly activeStmt;
   private readonly byIdStmt;
-  private readonly stamp;
-  /** Creates, updates and deletes that arrive together share one durable COMMIT. */
-  private readonly writes;
+  private readonly transaction: <T>(write: () => T) => T;
 
   constructor(
     db: Database,
     private readonly deps: IntegrationRepositoryDeps,
   ) {
-    this.writes = new GroupCommit(db);
+    // BEGIN IMMEDIATE: the write lock is taken up front, so a write that reads first (an update) never fails
+    // on a snapshot that another connection to the file made stale meanwhile.
+    this.transaction = (write) => db.transaction(write).immediate();
     this.listStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? ORDER BY rowid`);
     this.getStmt = db.prepare<[string, string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND id = ?`);
     this.byReferenceStmt = db.prepare<[string, string], Row>(
@@ -108,20 +91,6 @@ export class IntegrationRepository {
       `SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND active = 1 ORDER BY rowid`,
     );
     this.byIdStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE id = ?`);
-    this.stamp = new ChangeStamp(db);
-  }
-
-  /**
-   * A stamp of the database's contents: equal stamps mean nothing was written in between, by this process
-   * (API, control API, seed) or by any other connection to the file. A cache of reads is valid while it holds.
-   */
-  changeStamp(): number {
-    return this.stamp.current();
-  }
-
-  /** Releases what the repository holds besides the database (the change stamp's file). */
-  close(): void {
-    this.stamp.close();
   }
 
   list(accountId: string): IntegrationRecord[] {
@@ -150,9 +119,9 @@ export class IntegrationRepository {
 
   /**
    * A new integration is always active, whatever the client asked. Its id, reference id and created_at are
-   * drawn now, in call order; the promise resolves once the row is committed (group commit, see db/).
+   * drawn now; the row is committed when this returns.
    */
-  create(accountId: string, input: NewIntegration): Promise<IntegrationRecord> {
+  create(accountId: string, input: NewIntegration): IntegrationRecord {
     const record: IntegrationRecord = {
       id: this.deps.newId(),
       account_tag: accountId,
@@ -162,7 +131,7 @@ export class IntegrationRepository {
       active: true,
       created_at: rfc3339Seconds(this.deps.now()),
     };
-    return this.writes.run(() => {
+    return this.transaction(() => {
       try {
         this.insertStmt.run(record.id, accountId, record.integration_type, record.reference_id, record.tenant_url, 1, record.created_at);
       } catch (error) {
@@ -174,11 +143,11 @@ export class IntegrationRepository {
   }
 
   /**
-   * Overwrites tenant_url, active and (when given) reference_id, committed with the writes that arrived
-   * together; resolves with the integration before and after, or undefined when there is no such integration.
+   * Overwrites tenant_url, active and (when given) reference_id; returns the integration before and after,
+   * or undefined when there is no such integration.
    */
-  update(accountId: string, id: string, changes: IntegrationUpdate): Promise<{ before: IntegrationRecord; integration: IntegrationRecord } | undefined> {
-    return this.writes.run(() => {
+  update(accountId: string, id: string, changes: IntegrationUpdate): { before: IntegrationRecord; integration: IntegrationRecord } | undefined {
+    return this.transaction(() => {
       const current = this.getStmt.get(accountId, id);
       if (!current) return undefined;
       const referenceId = changes.referenceId ?? current.reference_id;
@@ -192,9 +161,9 @@ export class IntegrationRepository {
     });
   }
 
-  /** Resolves with the deleted integration once the delete is committed; undefined when there was none. */
-  delete(accountId: string, id: string): Promise<IntegrationRecord | undefined> {
-    return this.writes.run(() => {
+  /** The deleted integration, or undefined when there was none. */
+  delete(accountId: string, id: string): IntegrationRecord | undefined {
+    return this.transaction(() => {
       const current = this.getStmt.get(accountId, id);
       if (!current || this.deleteStmt.run(accountId, id).changes !== 1) return undefined;
       return toRecord(current);

@@ -2,6 +2,7 @@
 // every change of a user's level through LevelChanges (after the change is committed, once, never for no change).
 import type { Database } from '../db/database.js';
 import { ApiError, ErrorCode, type ErrorMessage } from '../cloudflare/errors.js';
+import { rfc3339 } from '../cloudflare/timestamps.js';
 import { BEHAVIORS, BEHAVIOR_IDS, behaviorDefinition, higher } from './catalogue.js';
 import type { LevelChange, LevelChanges, RiskLevel } from './levelChanges.js';
 import { RiskRepository, type CountedBehavior } from './repository.js';
@@ -17,12 +18,6 @@ export interface RiskScoresDeps {
 export type ListenerErrorHandler = (error: unknown) => void;
 
 type Catalogue = Record<string, Behavior>;
-
-/** RFC 3339 in UTC; whole seconds are written without a fraction, as Cloudflare does (2025-03-19T19:53:56Z). */
-function rfc3339(date: Date): string {
-  const iso = date.toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
-}
 
 /** The clock's time at second precision: what the emulator stamps itself (reset times, events without one). */
 function wholeSeconds(date: Date): Date {

@@ -1,9 +1,9 @@
-// created_at is written as Cloudflare writes it: RFC 3339, UTC, whole seconds (the string is reused within a second).
+// created_at is written as Cloudflare writes it: RFC 3339, UTC, whole seconds.
 import { describe, expect, it } from 'vitest';
-import { rfc3339Seconds } from '../../src/integrations/repository.js';
+import { rfc3339Seconds } from '../../src/cloudflare/timestamps.js';
 
 describe('rfc3339Seconds', () => {
-  it('truncates to the second, whatever the previous call formatted', () => {
+  it('truncates to the second', () => {
     expect(
       ['2025-03-19T19:53:56.000Z', '2025-03-19T19:53:56.999Z', '2025-03-19T19:53:57.001Z', '2025-03-19T19:53:56.500Z', '1969-12-31T23:59:59.500Z', '1970-01-01T00:00:00.000Z'].map(
         (iso) => rfc3339Seconds(new Date(iso)),
