@@ -1,5 +1,5 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
@@ -23,7 +23,6 @@ import { integrationRoutes } from './integrations/routes.js';
 import { openapiDocument } from './openapi.js';
 import { sharedSignals } from './ssf/plugin.js';
 import { lazySchemaController } from './schemaCompilers.js';
-import { CompactRequestLog, requestLogger } from './requestLog.js';
 
 export interface AppDeps {
   /** The clock; tests pin it. */
@@ -83,8 +82,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         censor: '[redacted]',
       },
     },
-    logController: new CompactRequestLog(),
-    childLoggerFactory: requestLogger,
+    // One line per request (the onResponse hook below), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
     frameworkErrors,
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
@@ -113,6 +112,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   const ssfBaseUrl = () => ssfBase;
 
+  // Method, path, status and time; never headers, so credentials stay out of the logs.
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request completed',
+    );
+    done();
+  });
   registerFailureHandlers(app);
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
