@@ -32,9 +32,7 @@ RUN npm run prepare \
  && rm -rf deps src binding.gyp
 
 FROM node:20-bookworm-slim
-# NODE_OPTIONS: the young-generation size of `npm start` (package.json), see README "Performance".
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=2 \
     HOST=0.0.0.0 \
     PORT=4010 \
     DATABASE_PATH=/data/emulator.db

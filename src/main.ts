@@ -1,24 +1,10 @@
 // What both entries (server.ts for `npm start`, cli.ts for the `bin`) run: options -> buildApp -> listen;
 // SIGTERM/SIGINT close gracefully.
-import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, OPTIONS, publicOrigin, type Config } from './config.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './openapi.js';
 
-/**
- * After a full GC, V8 lets the old generation grow to live size x (1 + this / 100) before the next one. Its
- * default (up to 4x for a small heap) let a server with ~30 MB live reach 160+ MB RSS under load, nearly all
- * of it garbage promoted out of in-flight requests and the journal; 30% keeps it under 100 MB with no
- * measurable loss of throughput (GET one, list of 1,000; README, "Performance"). V8 reads it at every GC, so
- * setting it here works; the young generation's size cannot change once the heap exists, hence
- * --max-semi-space-size in `npm start` and the Dockerfile. A --heap-growing-percent given to node wins.
- */
-const HEAP_GROWING_PERCENT = 30;
-
 export async function start(config: Config): Promise<void> {
-  if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) {
-    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  }
   let app;
   try {
     app = await buildApp(config);
