@@ -18,25 +18,19 @@ let validatorFactory: ValidatorFactory | undefined;
 let serializerFactory: SerializerFactory | undefined;
 
 interface Validate {
-  (data: unknown, context?: object): boolean;
+  (data: unknown): boolean;
   errors?: unknown;
-  schemaEnv?: unknown;
 }
 
-/**
- * A validator that compiles on its first call, then forwards. `errors` mirrors the compiled one's, as Fastify
- * reads it; `schemaEnv` is set (as on every Ajv function) so Fastify passes the parent data on, which lets Ajv
- * replace a root value exactly as the eager validator would.
- */
+/** A validator that compiles on its first call, then forwards; `errors` mirrors the compiled one's, as Fastify reads it. */
 function lazyValidator(compile: () => Validate): Validate {
   let compiled: Validate | undefined;
-  const validate: Validate = (data, context) => {
+  const validate: Validate = (data) => {
     compiled ??= compile();
-    const valid = compiled(data, context);
+    const valid = compiled(data);
     validate.errors = compiled.errors;
     return valid;
   };
-  validate.schemaEnv = true;
   return validate;
 }
 

@@ -16,11 +16,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(statusCode: number, errors: ErrorMessage[], headers: Record<string, string> = {}) {
-    // An answer, not a fault: no stack trace is captured (it is never shown).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(errors.map((e) => `${e.code}: ${e.message}`).join('; '));
-    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
     this.statusCode = statusCode;
     this.errors = errors;
