@@ -1,27 +1,31 @@
-// buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature.
+// buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature, in order.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { publicOrigin, type Config } from './config.js';
-import { migrate, openDatabase, readMigrations, type Database } from './db/database.js';
-import { healthRoutes } from './health/routes.js';
-import { docsRoutes } from './docs/routes.js';
-import { emulatorControls } from './emulator/plugin.js';
-import type { Authorizer } from './emulator/auth.js';
-import type { StateChanges } from './emulator/events.js';
+import { migrate, openDatabase, readMigrations } from './db/database.js';
+import { authorizer } from './cloudflare/auth.js';
+import { CREDENTIAL_HEADERS } from './cloudflare/credentials.js';
 import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './cloudflare/failures.js';
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
+import { healthRoutes } from './health/routes.js';
+import { docsRoutes } from './docs/routes.js';
+import { FaultRules } from './emulator/faults.js';
+import { Journal } from './emulator/journal.js';
+import { markInternal } from './emulator/requests.js';
+import { seedFromFile, StateRepository } from './emulator/repository.js';
+import { CONTROL_PREFIX, controlRoutes, requireAdminToken } from './emulator/routes.js';
 import { IntegrationEvents } from './integrations/events.js';
-import { IntegrationRepository } from './integrations/repository.js';
+import { integrationLookup, IntegrationRepository } from './integrations/repository.js';
+import { integrationRoutes } from './integrations/routes.js';
 import { LevelChanges } from './risk/levelChanges.js';
 import { RiskScores } from './risk/scores.js';
 import { riskRoutes } from './risk/routes.js';
 import { riskEventRoutes } from './risk/eventRoutes.js';
-import { integrationRoutes } from './integrations/routes.js';
-import { openapiDocument } from './openapi.js';
 import { sharedSignals } from './ssf/plugin.js';
+import { openapiDocument } from './openapi.js';
 import { lazySchemaController } from './schemaCompilers.js';
 
 export interface AppDeps {
@@ -35,38 +39,20 @@ export interface AppDeps {
   random?: () => number;
   /** Compile every route schema at ready(), as Fastify does by default, instead of on first use; tests use it. */
   eagerSchemas?: boolean;
+  /** Where risk level changes are announced; tests publish and subscribe here. */
+  levelChanges?: LevelChanges;
+  /** Where integration changes are announced; tests subscribe here. */
+  integrationEvents?: IntegrationEvents;
 }
 
 const API_PREFIX = '/client/v4';
-const CREDENTIAL_HEADERS = ['authorization', 'x-auth-key', 'x-auth-email'];
 
-/** Serves Cloudflare's paths both under the API base and without it: /client/v4/accounts/... ≡ /accounts/... */
+/** Serves every path both under the API base and without it: /client/v4/accounts/... ≡ /accounts/... */
 function stripApiPrefix(url: string): string {
   if (url.startsWith(API_PREFIX) && (url.length === API_PREFIX.length || '/?'.includes(url[API_PREFIX.length] as string))) {
     return url.slice(API_PREFIX.length) || '/';
   }
   return url;
-}
-
-/** The app's shared parts, reachable from tests and from features registered later in buildApp. */
-export interface EmulatorContext {
-  db: Database;
-  integrations: IntegrationRepository;
-  integrationEvents: IntegrationEvents;
-  levelChanges: LevelChanges;
-  /** Announces resets and imports of per-account state by the control API. */
-  stateChanges: StateChanges;
-  /** The credential check of AUTH_MODE, for features whose paths carry no account id. */
-  authorize: Authorizer;
-  ssfBaseUrl: () => string;
-  now: () => Date;
-  newId: () => string;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    emulator: EmulatorContext;
-  }
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -87,7 +73,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     clientErrorHandler,
     frameworkErrors,
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
     // Fastify's compilers, compiling each schema once and on first use (src/schemaCompilers.ts).
     ...(deps.eagerSchemas ? {} : { schemaController: lazySchemaController() }),
@@ -133,31 +119,65 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       maxAge: 600,
     });
   }
-  const controls = await emulatorControls(app, config, { db, now, newId, random: deps.random ?? Math.random });
 
+  // The features' state and rules, built before any route that serves them.
+  const state = new StateRepository(db);
+  if (config.seedFile !== undefined) {
+    const loaded = seedFromFile(state, config.seedFile);
+    app.log.info({ seedFile: config.seedFile, ...loaded }, `seeded ${loaded.rows} rows for ${loaded.accounts.length} accounts from ${config.seedFile}`);
+  }
+  const authorize = authorizer(config);
+  const integrationEvents = deps.integrationEvents ?? new IntegrationEvents();
+  const levelChanges = deps.levelChanges ?? new LevelChanges();
   const integrations = new IntegrationRepository(db, { now, newId });
-  const integrationEvents = new IntegrationEvents();
-  const levelChanges = new LevelChanges();
-  const { stateChanges } = controls;
-  app.decorate('emulator', { db, integrations, integrationEvents, levelChanges, stateChanges, authorize: controls.authorize, ssfBaseUrl, now, newId });
-
   const risk = new RiskScores(db, { levelChanges, now, newId });
+  const ssf = sharedSignals({
+    config,
+    db,
+    integrations: integrationLookup(integrations),
+    integrationEvents,
+    levelChanges,
+    authorize,
+    ssfBaseUrl,
+    now,
+    newId,
+    log: app.log.child({ feature: 'ssf' }),
+  });
 
-  await app.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
-  await app.register(docsRoutes);
+  // Every request to the emulated API is journaled, and fault rules may answer it; the emulator's own routes
+  // (controls, health, docs) are marked internal and are neither.
+  // The journal observes the real process, so it reads the wall clock: reading the app's injectable clock on
+  // every request would shift the times a pinned test clock gives the emulated objects.
+  const journal = new Journal(config.journalSize, Date.now);
+  journal.install(app);
+  const faults = new FaultRules(newId, deps.random ?? Math.random);
+  faults.install(app);
+
+  await app.register(async (own) => {
+    markInternal(own);
+    await own.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
+    await own.register(docsRoutes);
+  });
 
   // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
   await app.register(async (api) => {
-    // Callback style: no promise and microtask per request; a throw here still becomes the failure envelope.
-    api.addHook('onRequest', (request, _reply, done) => {
-      controls.authorize(request);
-      done();
-    });
+    api.addHook('onRequest', async (request) => authorize(request));
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
     await api.register(riskRoutes, { risk });
   });
-  await app.register(sharedSignals, { config });
-  await app.register(riskEventRoutes, { risk });
+  await app.register(ssf.routes);
+
+  // The emulator's control API: one plugin under /__emulator/v1, behind the admin token when there is one.
+  await app.register(
+    async (controls) => {
+      markInternal(controls);
+      requireAdminToken(controls, config.adminToken);
+      await controls.register(controlRoutes, { state, journal, faults });
+      await controls.register(riskEventRoutes, { risk });
+      await controls.register(ssf.controls);
+    },
+    { prefix: CONTROL_PREFIX },
+  );
 
   return app;
 }

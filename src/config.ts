@@ -1,5 +1,6 @@
 // Every option of the emulator, once: its env var, its CLI flag, its default and its validation.
 // Nothing else in the codebase reads process.env. Precedence: CLI flag > env var > default.
+import { PRINTABLE } from './cloudflare/credentials.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -229,7 +230,7 @@ const SPECS = [
     defaultText: '(none: open)',
     parse(raw, name) {
       if (raw === undefined || raw === '') return undefined;
-      if (!/^[\x21-\x7e]+$/.test(raw)) fail(name, raw, 'printable ASCII without spaces');
+      if (!PRINTABLE.test(raw)) fail(name, raw, 'printable ASCII without spaces');
       return raw;
     },
   } satisfies OptionSpec<'adminToken'>,

@@ -6,9 +6,12 @@ export type Credential =
   | { kind: 'token'; token: string }
   | { kind: 'key'; email: string; key: string };
 
+/** Headers that carry a credential: never logged, redacted in the journal. */
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'x-auth-key', 'x-auth-email', 'cookie', 'proxy-authorization'];
+/** A token or key: printable ASCII without spaces. */
+export const PRINTABLE = /^[\x21-\x7e]+$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const BEARER = /^Bearer ([\x21-\x7e]+)$/i;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const KEY = /^[\x21-\x7e]+$/;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -42,7 +45,7 @@ export function readCredential(request: FastifyRequest): Credential {
     ]);
   }
   const chain: ErrorMessage[] = [];
-  if (key === undefined || !KEY.test(key.trim())) {
+  if (key === undefined || !PRINTABLE.test(key.trim())) {
     chain.push({ code: ErrorCode.invalidKeyHeader, message: 'Invalid format for X-Auth-Key header' });
   }
   if (email === undefined || !EMAIL.test(email.trim())) {

@@ -2,8 +2,11 @@
 import { Type } from '@sinclair/typebox';
 
 /** Cloudflare account ids (account tags) are 32 lower-case hex characters. */
+const ACCOUNT_ID_PATTERN = '^[0-9a-f]{32}$';
+export const ACCOUNT_ID = new RegExp(ACCOUNT_ID_PATTERN);
+
 export const AccountId = Type.String({
-  pattern: '^[0-9a-f]{32}$',
+  pattern: ACCOUNT_ID_PATTERN,
   description: 'Account identifier: 32 lower-case hexadecimal characters.',
 });
 

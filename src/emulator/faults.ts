@@ -2,11 +2,8 @@
 // Retry-After, 5xx), wait first, or drop the connection, so clients can test their retries and timeouts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode, type ErrorMessage } from '../cloudflare/errors.js';
-import { accountOf, compilePathPattern, routedPath } from './paths.js';
+import { accountOf, compilePathPattern, isInternal, routedPath } from './requests.js';
 import type { FaultRule, FaultRuleInput } from './schemas.js';
-
-/** The control API itself is never faulted, so a rule can always be removed. */
-const NEVER_FAULTED = /^\/__emulator\//;
 
 const DEFAULT_MESSAGES: Record<number, string> = {
   400: 'Bad request',
@@ -131,8 +128,9 @@ export class FaultRules {
   }
 
   private async apply(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // The control API itself is never faulted, so a rule can always be removed.
+    if (isInternal(request)) return;
     const path = routedPath(request.url);
-    if (NEVER_FAULTED.test(path)) return;
     const rule = this.pick(request.method, path);
     if (!rule) return;
     request.emulatorFault = rule.id;

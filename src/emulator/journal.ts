@@ -1,16 +1,15 @@
 // The request journal: the last N requests in a ring buffer. The hot path only keeps references
 // (headers, parsed body, serialised answer); redaction and parsing happen when someone reads the journal.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { accountOf, routedPath } from './paths.js';
+import { CREDENTIAL_HEADERS } from '../cloudflare/credentials.js';
+import { accountOf, isInternal, routedPath } from './requests.js';
 
 /** Bodies larger than this are not kept (a marker says so), so the journal's memory stays bounded. */
 const MAX_BODY = 64 * 1024;
 const REDACTED = '[redacted]';
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-email', 'cookie', 'proxy-authorization']);
+const CREDENTIALS = new Set(CREDENTIAL_HEADERS);
 /** Body fields that carry secrets (e.g. an SSF push delivery's authorization_header). */
 const SECRET_FIELD = /^(authorization(_header)?|x-auth-key|token|access_token|refresh_token|client_secret|secret|password|api_key)$/i;
-/** Paths that are about the emulator itself, not the API under test. */
-const NOT_JOURNALED = /^\/(__emulator\/|docs(\/|$)|openapi\.(json|yaml)$|healthz$|readyz$)/;
 
 /** What a request leaves in the ring: numbers and references to strings and objects the request already had. */
 interface Entry {
@@ -118,7 +117,7 @@ export class Journal {
   }
 
   private record(request: FastifyRequest, reply: FastifyReply): void {
-    if (NOT_JOURNALED.test(routedPath(request.url))) return;
+    if (isInternal(request)) return;
     const length = Number(request.headers['content-length'] ?? 0);
     const payload = request.journalPayload;
     const type = reply.getHeader('content-type');
@@ -184,7 +183,7 @@ export class Journal {
       fault: e.fault,
       request: {
         headers: Object.fromEntries(
-          Object.entries(e.requestHeaders).map(([k, v]) => [k, CREDENTIAL_HEADERS.has(k) ? REDACTED : Array.isArray(v) ? v.join(', ') : String(v)]),
+          Object.entries(e.requestHeaders).map(([k, v]) => [k, CREDENTIALS.has(k) ? REDACTED : Array.isArray(v) ? v.join(', ') : String(v)]),
         ),
         body: redactBody(e.requestBody),
       },

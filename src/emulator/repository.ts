@@ -1,7 +1,10 @@
 // Per-account state, table by table: every table with an `account_tag` column (found by introspection at
 // start-up, so features added later are covered without changes here) can be reset, exported and imported.
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import { ApiError, ErrorCode } from '../cloudflare/errors.js';
+import { ACCOUNT_ID } from '../cloudflare/identifiers.js';
 
 /** Name and version of the state document format (what export writes and import reads). */
 export const STATE_FORMAT = 'cf-zt-risk-emulator/state';
@@ -38,8 +41,6 @@ interface AccountTable {
   inserts: Map<string, { run(values: unknown[]): unknown }>;
   accounts: { all(): unknown[] };
 }
-
-const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
@@ -295,5 +296,22 @@ export class StateRepository {
       accounts: [...accounts].sort(),
       tables: input.tables as Record<string, StateRow[]>,
     };
+  }
+}
+
+/** Reads SEED_FILE and replaces the accounts it covers; any problem is a ConfigError and stores nothing. */
+export function seedFromFile(state: StateRepository, path: string): { accounts: string[]; rows: number } {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`SEED_FILE ${path}: ${code ? `cannot be read (${code})` : `not valid JSON (${(error as Error).message})`}`);
+  }
+  try {
+    return state.import(document, 'covered');
+  } catch (error) {
+    if (error instanceof ApiError) throw new ConfigError(`SEED_FILE ${path}: ${error.errors.map((e) => e.message).join('; ')}; nothing was loaded`);
+    throw error;
   }
 }

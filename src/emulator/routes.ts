@@ -1,14 +1,13 @@
 // The control API under /__emulator/v1/: reset, export and import state, the request journal, fault rules.
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { responses, success } from '../cloudflare/envelope.js';
 import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
-import type { StateChanges } from './events.js';
 import type { FaultRules } from './faults.js';
 import type { Journal, JournalFilter } from './journal.js';
-import { compilePathPattern } from './paths.js';
+import { compilePathPattern } from './requests.js';
 import type { StateRepository } from './repository.js';
 import {
   ControlAccountParams,
@@ -29,25 +28,29 @@ export interface ControlRoutesOptions {
   state: StateRepository;
   journal: Journal;
   faults: FaultRules;
-  stateChanges: StateChanges;
 }
 
 export const CONTROL_PREFIX = '/__emulator/v1';
 const TAG = 'Emulator controls';
-/** Documented on every control operation: the admin token, when the emulator has one. */
-const security: Array<Record<string, string[]>> = [{}, { emulator_admin: [] }];
 
-export function adminCheck(adminToken: string | undefined): ((request: FastifyRequest) => void) | undefined {
-  if (adminToken === undefined) return undefined;
+/**
+ * The admin token of the control plugin: documented on every operation registered in `controls` (whichever
+ * feature's), and, when the emulator has one, checked by the plugin's own onRequest hook.
+ */
+export function requireAdminToken(controls: FastifyInstance, adminToken: string | undefined): void {
+  controls.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{}, { emulator_admin: [] }] };
+  });
+  if (adminToken === undefined) return;
   const expected = Buffer.from(`Bearer ${adminToken}`);
-  return (request) => {
+  controls.addHook('onRequest', async (request) => {
     const given = Buffer.from(String(request.headers.authorization ?? ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new ApiError(401, [
         { code: ErrorCode.adminTokenRequired, message: 'The control API needs Authorization: Bearer <EMULATOR_ADMIN_TOKEN>' },
       ]);
     }
-  };
+  });
 }
 
 function journalFilter(query: { account?: string; method?: string; path?: string; status?: string; since?: string }): JournalFilter {
@@ -71,15 +74,13 @@ function journalFilter(query: { account?: string; method?: string; path?: string
 
 export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
-  const { state, journal, faults, stateChanges } = options;
+  const { state, journal, faults } = options;
 
   /** Reset and import replace data; the scope's journal entries and fault rules go with it. */
   const forget = (accountId: string | undefined) => {
     journal.clear(accountId === undefined ? {} : { account: accountId });
     faults.clear(accountId);
   };
-  const publish = (request: FastifyRequest, kind: 'reset' | 'imported', accounts: string[] | 'all') =>
-    stateChanges.publish({ kind, accounts }, (err) => request.log.error({ err }, 'state change listener failed'));
 
   app.post(
     '/reset',
@@ -89,14 +90,12 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         summary: 'Reset everything: every account\'s data, the request journal and the fault rules.',
         description: 'One SQLite transaction: a concurrent request sees the state before or after, never half of it.',
         tags: [TAG],
-        security,
         response: responses(Type.Null()),
       },
     },
-    async (request) => {
+    async () => {
       state.reset();
       forget(undefined);
-      publish(request, 'reset', 'all');
       return success(null);
     },
   );
@@ -109,7 +108,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         summary: 'Reset one account: its data, its journal entries and the fault rules scoped to it.',
         description: 'Other accounts are untouched. One SQLite transaction.',
         tags: [TAG],
-        security,
         params: ControlAccountParams,
         response: responses(Type.Null()),
       },
@@ -118,7 +116,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
       const { account_id } = request.params;
       state.reset(account_id);
       forget(account_id);
-      publish(request, 'reset', [account_id]);
       return success(null);
     },
   );
@@ -130,7 +127,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-state-export',
         summary: 'Export the state of every account.',
         tags: [TAG],
-        security,
         response: responses(StateDocument),
       },
     },
@@ -145,16 +141,11 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         summary: 'Replace the whole state with a document (all or nothing).',
         description: 'Accounts the document does not cover end up empty. The journal and fault rules are kept.',
         tags: [TAG],
-        security,
         body: StateImportBody,
         response: responses(ImportResult),
       },
     },
-    async (request) => {
-      const result = state.import(request.body, 'all');
-      publish(request, 'imported', 'all');
-      return success(result);
-    },
+    async (request) => success(state.import(request.body, 'all')),
   );
 
   app.get(
@@ -164,7 +155,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-state-export-account',
         summary: 'Export the state of one account.',
         tags: [TAG],
-        security,
         params: ControlAccountParams,
         response: responses(StateDocument),
       },
@@ -179,17 +169,13 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-state-import-account',
         summary: "Replace one account's state with a document whose rows all belong to it (all or nothing).",
         tags: [TAG],
-        security,
         params: ControlAccountParams,
         body: StateImportBody,
         response: responses(ImportResult),
       },
     },
     async (request) => {
-      const { account_id } = request.params;
-      const result = state.import(request.body, { account: account_id });
-      publish(request, 'imported', [account_id]);
-      return success(result);
+      return success(state.import(request.body, { account: request.params.account_id }));
     },
   );
 
@@ -201,7 +187,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         summary: 'The last requests to the emulated API, oldest first, filtered by account, method, path, status.',
         description: 'Credentials are redacted. Bodies over 64 KiB are not kept.',
         tags: [TAG],
-        security,
         querystring: JournalQuery,
         response: responses(Type.Array(JournalEntry)),
       },
@@ -219,7 +204,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-journal-clear',
         summary: 'Clear the journal, or only the entries matching the filter.',
         tags: [TAG],
-        security,
         querystring: JournalClearQuery,
         response: responses(Removed),
       },
@@ -234,7 +218,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-fault-list',
         summary: 'List fault rules (optionally those scoped to one account), in the order they are tried.',
         tags: [TAG],
-        security,
         querystring: FaultQuery,
         response: responses(Type.Array(FaultRule)),
       },
@@ -251,7 +234,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         description:
           'Rules are tried in creation order; the first that matches and fires answers. A failure uses Cloudflare\'s envelope and an x-emulator-fault header.',
         tags: [TAG],
-        security,
         body: FaultRuleInput,
         response: responses(FaultRule),
       },
@@ -266,7 +248,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-fault-get',
         summary: 'One fault rule, with how many times it has fired and how many remain.',
         tags: [TAG],
-        security,
         params: FaultParams,
         response: responses(FaultRule),
       },
@@ -285,7 +266,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-fault-delete',
         summary: 'Remove a fault rule.',
         tags: [TAG],
-        security,
         params: FaultParams,
         response: responses(Type.Null()),
       },
@@ -305,7 +285,6 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         operationId: 'emulator-fault-clear',
         summary: 'Remove every fault rule, or those scoped to one account.',
         tags: [TAG],
-        security,
         querystring: FaultQuery,
         response: responses(Removed),
       },

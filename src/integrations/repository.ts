@@ -179,3 +179,15 @@ export class IntegrationRepository {
     );
   }
 }
+
+/** What other features may read of integrations: the Shared Signals transmitter finds them by id and by account. */
+export interface IntegrationLookup {
+  /** By id alone, whatever the account: the Shared Signals paths carry only the integration id. */
+  byId(id: string): IntegrationRecord | undefined;
+  /** The account's active integrations, in creation order. */
+  activeIn(accountId: string): IntegrationRecord[];
+}
+
+export function integrationLookup(repository: IntegrationRepository): IntegrationLookup {
+  return { byId: (id) => repository.findById(id), activeIn: (accountId) => repository.listActive(accountId) };
+}

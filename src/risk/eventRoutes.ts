@@ -1,5 +1,6 @@
 // Emulator-only: inject risk events, the detections Cloudflare would make itself, so tests can cause scores.
-// Outside Cloudflare's paths and credentials: POST /__emulator/v1/accounts/{account_id}/risk-events.
+// Outside Cloudflare's paths and credentials: POST /__emulator/v1/accounts/{account_id}/risk-events (registered in
+// the control API's plugin, which gives the prefix).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -33,7 +34,7 @@ export const riskEventRoutes: FastifyPluginAsync<RiskEventRoutesOptions> = async
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
-    '/__emulator/v1/accounts/:account_id/risk-events',
+    '/accounts/:account_id/risk-events',
     {
       attachValidation: true,
       schema: {
@@ -42,8 +43,6 @@ export const riskEventRoutes: FastifyPluginAsync<RiskEventRoutesOptions> = async
         description:
           "Records that users triggered risk behaviors, as Cloudflare's detections would. Send one event (an object; the result is the recorded event) or several (an array, recorded in order, all or none; the result is an array). An event of a disabled behavior is recorded but does not raise the user's level. Every change of a user's level is published to the emulator's subscribers (e.g. the Shared Signals transmitter).",
         tags: ['Emulator: risk events'],
-        // No credentials: this is the emulator's own control surface, not Cloudflare's API.
-        security: [],
         params: AccountParams,
         body: InjectBody,
         response: responses(Type.Union([RecordedEvent, Type.Array(RecordedEvent)])),

@@ -1,17 +1,17 @@
-// Emulator-only controls of the transmitter under /__emulator/v1: the outbox, event profiles and key rotation.
+// Emulator-only controls of the transmitter (under /__emulator/v1): the outbox, event profiles and key rotation.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { responses, success } from '../cloudflare/envelope.js';
 import { ErrorCode, notFound } from '../cloudflare/errors.js';
-import type { IntegrationRepository } from '../integrations/repository.js';
+import type { IntegrationLookup } from '../integrations/repository.js';
 import type { KeyStore } from './keys.js';
 import type { OutboxRecord, SsfRepository } from './repository.js';
 import { AccountKeyParams, EventProfile, EventProfileBody, IntegrationIdParams, KeyInfo, OutboxEntry, OutboxQuery } from './schemas.js';
 import type { Transmitter } from './transmitter.js';
 
 export interface SsfControlsOptions {
-  integrations: IntegrationRepository;
+  integrations: IntegrationLookup;
   repository: SsfRepository;
   keys: KeyStore;
   transmitter: Transmitter;
@@ -29,13 +29,12 @@ export const ssfControls: FastifyPluginAsync<SsfControlsOptions> = async (plugin
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
-    '/__emulator/v1/ssf/outbox',
+    '/ssf/outbox',
     {
       schema: {
         operationId: 'emulator-ssf-outbox-list',
         summary: 'Every SET issued, oldest first, with its delivery record; filter by account, integration, stream, status.',
         tags: [TAG],
-        security: [],
         querystring: OutboxQuery,
         response: responses(Type.Array(OutboxEntry)),
       },
@@ -51,19 +50,18 @@ export const ssfControls: FastifyPluginAsync<SsfControlsOptions> = async (plugin
     return { integration_id: integrationId, event_profile: transmitter.profileOf(integrationId), source: own === null ? ('default' as const) : ('integration' as const) };
   };
   const integrationOf = (id: string) => {
-    const integration = integrations.findById(id);
+    const integration = integrations.byId(id);
     if (!integration) throw notFound(ErrorCode.integrationNotFound, `Integration ${id} not found`);
     return integration;
   };
 
   app.get(
-    '/__emulator/v1/ssf/integrations/:integration_id/event-profile',
+    '/ssf/integrations/:integration_id/event-profile',
     {
       schema: {
         operationId: 'emulator-ssf-event-profile-get',
         summary: 'The event an integration sends risk-level changes as (okta or caep), and where that comes from.',
         tags: [TAG],
-        security: [],
         params: IntegrationIdParams,
         response: responses(EventProfile),
       },
@@ -72,13 +70,12 @@ export const ssfControls: FastifyPluginAsync<SsfControlsOptions> = async (plugin
   );
 
   app.put(
-    '/__emulator/v1/ssf/integrations/:integration_id/event-profile',
+    '/ssf/integrations/:integration_id/event-profile',
     {
       schema: {
         operationId: 'emulator-ssf-event-profile-set',
         summary: "Choose an integration's event profile; null follows the global SSF_EVENT_PROFILE again.",
         tags: [TAG],
-        security: [],
         params: IntegrationIdParams,
         body: EventProfileBody,
         response: responses(EventProfile),
@@ -92,13 +89,12 @@ export const ssfControls: FastifyPluginAsync<SsfControlsOptions> = async (plugin
   );
 
   app.get(
-    '/__emulator/v1/accounts/:account_id/ssf/keys',
+    '/accounts/:account_id/ssf/keys',
     {
       schema: {
         operationId: 'emulator-ssf-keys-list',
         summary: "The account's signing keys, newest first (the first one is created if there is none).",
         tags: [TAG],
-        security: [],
         params: AccountKeyParams,
         response: responses(Type.Array(KeyInfo)),
       },
@@ -107,13 +103,12 @@ export const ssfControls: FastifyPluginAsync<SsfControlsOptions> = async (plugin
   );
 
   app.post(
-    '/__emulator/v1/accounts/:account_id/ssf/keys/rotate',
+    '/accounts/:account_id/ssf/keys/rotate',
     {
       schema: {
         operationId: 'emulator-ssf-keys-rotate',
         summary: 'Rotate the signing key: new SETs use a new kid; old keys stay in the JWKS.',
         tags: [TAG],
-        security: [],
         params: AccountKeyParams,
         response: responses(Type.Array(KeyInfo)),
       },

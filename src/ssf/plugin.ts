@@ -1,6 +1,12 @@
-// The Shared Signals transmitter feature: wires storage, keys, the transmitter, the push worker and the routes.
-import type { FastifyPluginAsync } from 'fastify';
+// The Shared Signals transmitter feature: storage, keys, the transmitter and the push worker, wired once, and
+// the two plugins that serve them: the public routes (discovery, JWKS, streams, poll) and the emulator controls.
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
+import type { Authorizer } from '../cloudflare/auth.js';
+import type { Database } from '../db/database.js';
+import type { IntegrationEvents } from '../integrations/events.js';
+import type { IntegrationLookup } from '../integrations/repository.js';
+import type { LevelChanges } from '../risk/levelChanges.js';
 import { ssfControls } from './controls.js';
 import { DeliveryWorker } from './delivery.js';
 import { KeyStore } from './keys.js';
@@ -9,13 +15,32 @@ import { SsfRepository } from './repository.js';
 import { ssfRoutes } from './routes.js';
 import { Transmitter } from './transmitter.js';
 
-export interface SharedSignalsOptions {
+export interface SharedSignalsDeps {
   config: Config;
+  db: Database;
+  integrations: IntegrationLookup;
+  /** Subscribed to: an integration deactivated, reactivated or deleted changes what its streams receive. */
+  integrationEvents: IntegrationEvents;
+  /** Subscribed to: every change of a user's level becomes SETs. */
+  levelChanges: LevelChanges;
+  /** The credential check of AUTH_MODE, for the stream-management endpoints. */
+  authorize: Authorizer;
+  ssfBaseUrl: () => string;
+  now: () => Date;
+  newId: () => string;
+  log: FastifyBaseLogger;
 }
 
-export const sharedSignals: FastifyPluginAsync<SharedSignalsOptions> = async (app, { config }) => {
-  const { db, integrations, integrationEvents, levelChanges, authorize, ssfBaseUrl, now, newId } = app.emulator;
-  const repository = new SsfRepository(db);
+export interface SharedSignals {
+  /** Discovery, JWKS, stream management and poll; starts the push worker when the app is ready. */
+  routes: FastifyPluginAsync;
+  /** The outbox, event profiles and key rotation, registered inside the control API's plugin. */
+  controls: FastifyPluginAsync;
+}
+
+export function sharedSignals(deps: SharedSignalsDeps): SharedSignals {
+  const { config, integrations, now, newId, log } = deps;
+  const repository = new SsfRepository(deps.db);
   const keys = new KeyStore(repository, now);
   const waiters = new PollWaiters();
   const worker = new DeliveryWorker(
@@ -23,48 +48,62 @@ export const sharedSignals: FastifyPluginAsync<SharedSignalsOptions> = async (ap
     keys,
     { attempts: config.ssfDeliveryAttempts, retryDelayMs: config.ssfRetryDelayMs, timeoutMs: config.ssfDeliveryTimeoutMs },
     now,
-    app.log.child({ feature: 'ssf' }),
+    log,
   );
   const transmitter = new Transmitter({
     repository,
-    ssfBaseUrl,
+    ssfBaseUrl: deps.ssfBaseUrl,
     defaultProfile: config.ssfEventProfile,
-    listActive: (accountId) => integrations.listActive(accountId),
+    listActive: integrations.activeIn,
     now,
     newId,
+    pollWaitMs: config.ssfPollWaitMs,
+    waiters,
+    keys,
     onEnqueued: (streamIds) => {
       worker.kick();
       waiters.notify(streamIds);
     },
   });
 
-  const logFailure = (err: unknown) => app.log.error({ err }, 'Shared Signals transmitter failed to record SETs');
-  const unsubscribe = [
-    levelChanges.subscribe((change) => {
-      try {
-        transmitter.levelChanged(change);
-      } catch (err) {
-        logFailure(err);
-      }
-    }),
-    integrationEvents.subscribe((event) => {
-      try {
-        transmitter.integrationChanged(event);
-      } catch (err) {
-        logFailure(err);
-      }
-    }),
-  ];
-
-  // Undelivered SETs from an earlier run go out as soon as the app is ready.
-  app.addHook('onReady', async () => worker.kick());
-  // Long polls answer before the server waits for in-flight requests; pushes in flight stop before the database closes.
-  app.addHook('preClose', async () => waiters.close());
-  app.addHook('onClose', async () => {
-    for (const stop of unsubscribe) stop();
-    await worker.stop();
-  });
-
-  await app.register(ssfRoutes, { integrations, repository, keys, transmitter, waiters, ssfBaseUrl, publicUrl: config.publicUrl, pollWaitMs: config.ssfPollWaitMs, authorize, now, newId });
-  await app.register(ssfControls, { integrations, repository, keys, transmitter });
-};
+  const logFailure = (err: unknown) => log.error({ err }, 'Shared Signals transmitter failed to record SETs');
+  const routes: FastifyPluginAsync = async (app) => {
+    const unsubscribe = [
+      deps.levelChanges.subscribe((change) => {
+        try {
+          transmitter.levelChanged(change);
+        } catch (err) {
+          logFailure(err);
+        }
+      }),
+      deps.integrationEvents.subscribe((event) => {
+        try {
+          transmitter.integrationChanged(event);
+        } catch (err) {
+          logFailure(err);
+        }
+      }),
+    ];
+    // Undelivered SETs from an earlier run go out as soon as the app is ready.
+    app.addHook('onReady', async () => worker.kick());
+    // Long polls answer before the server waits for in-flight requests; pushes in flight stop before the database closes.
+    app.addHook('preClose', async () => waiters.close());
+    app.addHook('onClose', async () => {
+      for (const stop of unsubscribe) stop();
+      await worker.stop();
+    });
+    await app.register(ssfRoutes, {
+      integrations,
+      repository,
+      keys,
+      transmitter,
+      ssfBaseUrl: deps.ssfBaseUrl,
+      publicUrl: config.publicUrl,
+      authorize: deps.authorize,
+    });
+  };
+  const controls: FastifyPluginAsync = async (app) => {
+    await app.register(ssfControls, { integrations, repository, keys, transmitter });
+  };
+  return { routes, controls };
+}

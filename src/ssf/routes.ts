@@ -1,15 +1,13 @@
 // The transmitter's public face: the well-known documents, the JWKS, SSF 1.0 stream management and RFC 8936 poll.
-import type { Authorizer } from '../emulator/auth.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { FailureEnvelope } from '../cloudflare/envelope.js';
-import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
-import type { IntegrationRecord, IntegrationRepository } from '../integrations/repository.js';
+import type { Authorizer } from '../cloudflare/auth.js';
+import { ErrorCode, notFound, type ApiError } from '../cloudflare/errors.js';
+import type { IntegrationLookup, IntegrationRecord } from '../integrations/repository.js';
 import { EVENTS_SUPPORTED } from './events.js';
 import type { KeyStore } from './keys.js';
-import type { PollWaiters } from './poll.js';
-import { signEntry } from './delivery.js';
 import { POLL, PUSH, type SsfRepository, type StreamRecord } from './repository.js';
 import {
   CreateStreamBody,
@@ -31,18 +29,14 @@ import {
 import { issuerOf, subjectKey, type Transmitter } from './transmitter.js';
 
 export interface SsfRoutesOptions {
-  integrations: IntegrationRepository;
+  integrations: IntegrationLookup;
   repository: SsfRepository;
   keys: KeyStore;
   transmitter: Transmitter;
-  waiters: PollWaiters;
   ssfBaseUrl: () => string;
   /** PUBLIC_URL when set: where jwks_uri and the endpoints point; otherwise the origin the request came to. */
   publicUrl: string | undefined;
-  pollWaitMs: number;
   authorize: Authorizer;
-  now: () => Date;
-  newId: () => string;
 }
 
 const DISCOVERY_TAG = 'Shared Signals discovery';
@@ -62,14 +56,14 @@ function streamNotFound(id: string): ApiError {
 
 export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
-  const { integrations, repository, keys, transmitter, waiters } = options;
+  const { integrations, repository, keys, transmitter } = options;
 
   const originOf = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
   const endpoint = (request: FastifyRequest, integrationId: string, path: string) =>
     `${originOf(request)}/ssf/${integrationId}${path}`;
 
   const integrationOf = (id: string): IntegrationRecord => {
-    const integration = integrations.findById(id);
+    const integration = integrations.byId(id);
     if (!integration) throw integrationNotFound(id);
     return integration;
   };
@@ -95,23 +89,6 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
     },
     ...(stream.description === null ? {} : { description: stream.description }),
   });
-
-  /** Receiver-supplied properties, validated: push needs an endpoint_url; poll's is ours to give. */
-  const receiverProperties = (body: CreateStreamBody) => {
-    const method = body.delivery?.method ?? POLL;
-    if (method === PUSH && !body.delivery?.endpoint_url) {
-      throw new ApiError(400, [
-        { code: ErrorCode.ssfInvalidStream, message: 'delivery.endpoint_url is required for push delivery (urn:ietf:rfc:8935)', source: { pointer: '/delivery/endpoint_url' } },
-      ]);
-    }
-    return {
-      events_requested: body.events_requested ?? null,
-      delivery_method: method,
-      endpoint_url: method === PUSH ? (body.delivery?.endpoint_url ?? null) : null,
-      authorization_header: method === PUSH ? (body.delivery?.authorization_header ?? null) : null,
-      description: body.description ?? null,
-    };
-  };
 
   // ---- discovery: no credentials, as a receiver fetches it when registering the transmitter
   const discovery = (name: string, operationId: string, description: string) =>
@@ -173,7 +150,7 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
     // Credentials per AUTH_MODE, checked against the integration's account (strict mode needs Zero Trust Write).
     streams.addHook('onRequest', async (request) => {
       const id = (request.params as { integration_id?: string }).integration_id;
-      options.authorize(request, id === undefined ? undefined : integrations.findById(id)?.account_tag);
+      options.authorize(request, id === undefined ? undefined : integrations.byId(id)?.account_tag);
     });
 
     streams.post(
@@ -191,18 +168,7 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
       },
       async (request, reply) => {
         const integration = integrationOf(request.params.integration_id);
-        const stream: StreamRecord = {
-          stream_id: options.newId(),
-          account_tag: integration.account_tag,
-          integration_id: integration.id,
-          ...receiverProperties(request.body),
-          status: 'enabled',
-          reason: null,
-          disabled_by_transmitter: false,
-          created_at: options.now().toISOString(),
-        };
-        repository.insertStream(stream);
-        return reply.code(201).send(toWire(request, integration, stream));
+        return reply.code(201).send(toWire(request, integration, transmitter.createStream(integration, request.body)));
       },
     );
 
@@ -229,22 +195,7 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
     const update = (replace: boolean) => async (request: FastifyRequest<{ Params: { integration_id: string }; Body: UpdateStreamBody }>) => {
       const integration = integrationOf(request.params.integration_id);
       const stream = streamOf(integration, request.body.stream_id);
-      const body = request.body;
-      // PATCH keeps what the body leaves out; PUT resets it to the defaults of a new stream.
-      const merged: CreateStreamBody = replace
-        ? body
-        : {
-            events_requested: body.events_requested ?? stream.events_requested ?? undefined,
-            delivery: body.delivery ?? {
-              method: stream.delivery_method,
-              ...(stream.endpoint_url === null ? {} : { endpoint_url: stream.endpoint_url }),
-              ...(stream.authorization_header === null ? {} : { authorization_header: stream.authorization_header }),
-            },
-            description: body.description ?? stream.description ?? undefined,
-          };
-      const updated: StreamRecord = { ...stream, ...receiverProperties(merged) };
-      repository.saveStream(updated);
-      return toWire(request, integration, updated);
+      return toWire(request, integration, transmitter.updateStream(stream, request.body, replace));
     };
     streams.patch(
       '/ssf/:integration_id/streams',
@@ -406,24 +357,7 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
       },
       async (request) => {
         const integration = integrationOf(request.params.integration_id);
-        const stream = streamOf(integration, request.params.stream_id);
-        if (stream.delivery_method !== POLL) {
-          throw new ApiError(400, [{ code: ErrorCode.ssfInvalidStream, message: `Stream ${stream.stream_id} is delivered by push, not poll` }]);
-        }
-        const body = request.body;
-        const max = body.maxEvents ?? 100;
-        const errors = Object.fromEntries(
-          Object.entries(body.setErrs ?? {}).map(([jti, e]) => [jti, e.description ? `${e.err}: ${e.description}` : e.err]),
-        );
-        const at = () => options.now().toISOString();
-        let result = repository.poll(stream.stream_id, body.ack ?? [], errors, max, at());
-        if (result.entries.length === 0 && max > 0 && body.returnImmediately !== true && options.pollWaitMs > 0) {
-          await waiters.wait(stream.stream_id, options.pollWaitMs);
-          result = repository.poll(stream.stream_id, [], {}, max, at());
-        }
-        const sets: Record<string, string> = {};
-        for (const entry of result.entries) sets[entry.jti] = await signEntry(repository, keys, entry);
-        return { sets, moreAvailable: result.more };
+        return transmitter.poll(streamOf(integration, request.params.stream_id), request.body);
       },
     );
   });

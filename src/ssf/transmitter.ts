@@ -1,5 +1,6 @@
 // The transmitter: turns level changes and integration changes into SETs in the outbox, and manages SSF streams.
 import type { SsfEventProfile } from '../config.js';
+import { ApiError, ErrorCode } from '../cloudflare/errors.js';
 import type { IntegrationEvent } from '../integrations/events.js';
 import type { IntegrationRecord } from '../integrations/repository.js';
 import type { LevelChange } from '../risk/levelChanges.js';
@@ -12,7 +13,11 @@ import {
   type Envelope,
   type SetClaims,
 } from './events.js';
-import { PUSH, type NewOutboxEntry, type SsfRepository, type StreamRecord, type StreamStatus } from './repository.js';
+import { signEntry } from './delivery.js';
+import type { KeyStore } from './keys.js';
+import type { PollWaiters } from './poll.js';
+import { POLL, PUSH, type NewOutboxEntry, type SsfRepository, type StreamRecord, type StreamStatus } from './repository.js';
+import type { CreateStreamBody, PollBody, UpdateStreamBody } from './schemas.js';
 
 export interface TransmitterDeps {
   repository: SsfRepository;
@@ -21,8 +26,32 @@ export interface TransmitterDeps {
   listActive: (accountId: string) => IntegrationRecord[];
   now: () => Date;
   newId: () => string;
+  keys: KeyStore;
+  waiters: PollWaiters;
+  /** How long a poll without returnImmediately waits for a SET. */
+  pollWaitMs: number;
   /** Called after SETs were recorded: wakes the push worker and waiting polls. */
   onEnqueued: (streamIds: string[]) => void;
+}
+
+/** Receiver-supplied properties of a stream, as stored. */
+type ReceiverProperties = Pick<StreamRecord, 'events_requested' | 'delivery_method' | 'endpoint_url' | 'authorization_header' | 'description'>;
+
+/** Receiver-supplied properties, validated: push needs an endpoint_url; poll's is ours to give. */
+function receiverProperties(body: CreateStreamBody): ReceiverProperties {
+  const method = body.delivery?.method ?? POLL;
+  if (method === PUSH && !body.delivery?.endpoint_url) {
+    throw new ApiError(400, [
+      { code: ErrorCode.ssfInvalidStream, message: 'delivery.endpoint_url is required for push delivery (urn:ietf:rfc:8935)', source: { pointer: '/delivery/endpoint_url' } },
+    ]);
+  }
+  return {
+    events_requested: body.events_requested ?? null,
+    delivery_method: method,
+    endpoint_url: method === PUSH ? (body.delivery?.endpoint_url ?? null) : null,
+    authorization_header: method === PUSH ? (body.delivery?.authorization_header ?? null) : null,
+    description: body.description ?? null,
+  };
 }
 
 const RISK_TYPES = new Set<string>(Object.values(RISK_EVENT_TYPES));
@@ -166,6 +195,64 @@ export class Transmitter {
       state,
     );
     this.record([this.entry(integration, claims, stream, this.statusFor(stream))]);
+  }
+
+  /** SSF 1.0 §8.1.1.1: a new stream, enabled; delivery defaults to poll. */
+  createStream(integration: IntegrationRecord, body: CreateStreamBody): StreamRecord {
+    const stream: StreamRecord = {
+      stream_id: this.deps.newId(),
+      account_tag: integration.account_tag,
+      integration_id: integration.id,
+      ...receiverProperties(body),
+      status: 'enabled',
+      reason: null,
+      disabled_by_transmitter: false,
+      created_at: this.deps.now().toISOString(),
+    };
+    this.deps.repository.insertStream(stream);
+    return stream;
+  }
+
+  /** SSF 1.0 §8.1.1.3-4: PATCH (replace false) keeps what the body leaves out; PUT resets it to a new stream's defaults. */
+  updateStream(stream: StreamRecord, body: UpdateStreamBody, replace: boolean): StreamRecord {
+    const merged: CreateStreamBody = replace
+      ? body
+      : {
+          events_requested: body.events_requested ?? stream.events_requested ?? undefined,
+          delivery: body.delivery ?? {
+            method: stream.delivery_method,
+            ...(stream.endpoint_url === null ? {} : { endpoint_url: stream.endpoint_url }),
+            ...(stream.authorization_header === null ? {} : { authorization_header: stream.authorization_header }),
+          },
+          description: body.description ?? stream.description ?? undefined,
+        };
+    const updated: StreamRecord = { ...stream, ...receiverProperties(merged) };
+    this.deps.repository.saveStream(updated);
+    return updated;
+  }
+
+  /**
+   * RFC 8936: acknowledges, records the receiver's errors, then answers up to maxEvents queued SETs (signed, in
+   * order; unacknowledged ones come again). Without returnImmediately, an empty poll waits for a SET first.
+   */
+  async poll(stream: StreamRecord, body: PollBody): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+    if (stream.delivery_method !== POLL) {
+      throw new ApiError(400, [{ code: ErrorCode.ssfInvalidStream, message: `Stream ${stream.stream_id} is delivered by push, not poll` }]);
+    }
+    const { repository, keys, waiters, pollWaitMs } = this.deps;
+    const max = body.maxEvents ?? 100;
+    const errors = Object.fromEntries(
+      Object.entries(body.setErrs ?? {}).map(([jti, e]) => [jti, e.description ? `${e.err}: ${e.description}` : e.err]),
+    );
+    const at = () => this.deps.now().toISOString();
+    let result = repository.poll(stream.stream_id, body.ack ?? [], errors, max, at());
+    if (result.entries.length === 0 && max > 0 && body.returnImmediately !== true && pollWaitMs > 0) {
+      await waiters.wait(stream.stream_id, pollWaitMs);
+      result = repository.poll(stream.stream_id, [], {}, max, at());
+    }
+    const sets: Record<string, string> = {};
+    for (const entry of result.entries) sets[entry.jti] = await signEntry(repository, keys, entry);
+    return { sets, moreAvailable: result.more };
   }
 
   /** A status change by the receiver; enabling releases held SETs in order. */

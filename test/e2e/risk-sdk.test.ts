@@ -8,7 +8,7 @@ import Cloudflare, { BadRequestError, NotFoundError } from 'cloudflare';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
-import type { LevelChange } from '../../src/risk/levelChanges.js';
+import { LevelChanges, type LevelChange } from '../../src/risk/levelChanges.js';
 import { ACCOUNT, tickingClock } from '../support/app.js';
 import { startServer, type RunningServer } from '../support/server.js';
 
@@ -141,9 +141,10 @@ describe('the risk story in process on a real port, with the level changes it pu
   });
 
   it('publishes exactly: low->high (event), high->low (disabled), low->high (enabled), high->low (reset)', async () => {
-    app = await buildApp(testConfig(), { now: tickingClock() });
+    const levelChanges = new LevelChanges();
+    app = await buildApp(testConfig(), { now: tickingClock(), levelChanges });
     const changes: LevelChange[] = [];
-    app.emulator.levelChanges.subscribe((change) => changes.push(change));
+    levelChanges.subscribe((change) => changes.push(change));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -1,8 +1,8 @@
-// Every change of a user's effective level is published exactly once through app.emulator.levelChanges;
+// Every change of a user's effective level is published exactly once through the app's LevelChanges;
 // nothing is published when the level does not change.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { LevelChange } from '../../src/risk/levelChanges.js';
+import { LevelChanges, type LevelChange } from '../../src/risk/levelChanges.js';
 import { ACCOUNT, OTHER_ACCOUNT, apiOf, makeApp, sequentialIds, tickingClock, type Api } from '../support/app.js';
 
 const RISK = `/accounts/${ACCOUNT}/zt_risk_scoring`;
@@ -12,6 +12,7 @@ const BOB = '0b5d9e3a-7c21-4f6e-8d4a-1e2f3a4b5c6d';
 let app: FastifyInstance;
 let api: Api;
 let changes: LevelChange[];
+let levelChanges: LevelChanges;
 
 const alice = { accountId: ACCOUNT, userId: ALICE, email: 'alice@example.com', name: 'Alice Liddell' };
 const bob = { accountId: ACCOUNT, userId: BOB, email: 'bob@example.com', name: 'Bob' };
@@ -30,10 +31,11 @@ const putBehaviors = (behaviors: Record<string, { enabled: boolean; risk_level: 
   api('PUT', `${RISK}/behaviors`, { behaviors });
 
 beforeEach(async () => {
-  app = await makeApp({}, { newId: sequentialIds(), now: tickingClock() });
+  levelChanges = new LevelChanges();
+  app = await makeApp({}, { newId: sequentialIds(), now: tickingClock(), levelChanges });
   api = apiOf(app);
   changes = [];
-  app.emulator.levelChanges.subscribe((change) => changes.push(change));
+  levelChanges.subscribe((change) => changes.push(change));
 });
 afterEach(async () => {
   await app.close();
@@ -135,11 +137,11 @@ describe('level changes from resets', () => {
 
 describe('subscribers', () => {
   it('a failing subscriber neither fails the call nor keeps the others from the change', async () => {
-    app.emulator.levelChanges.subscribe(() => {
+    levelChanges.subscribe(() => {
       throw new Error('subscriber bug');
     });
     const seenAfter: string[] = [];
-    app.emulator.levelChanges.subscribe((c) => seenAfter.push(c.current));
+    levelChanges.subscribe((c) => seenAfter.push(c.current));
     const res = await inject(event(alice, 'imp_travel'));
     expect(res.statusCode).toBe(200);
     expect(changes.map((c) => c.current)).toEqual(['high']);

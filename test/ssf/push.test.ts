@@ -90,7 +90,7 @@ describe('push to the Okta tenant', () => {
     running = await listeningApp();
     const { app, api } = running;
     const integration = await createIntegration(api, receiver.url);
-    app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
 
     const request = await receiver.nth(1);
     expect(request.method).toBe('POST');
@@ -145,7 +145,7 @@ describe('push to the Okta tenant', () => {
     const other = await app.inject({ method: 'GET', url: `/__emulator/v1/ssf/integrations/${okta.id}/event-profile` });
     expect(other.json().result).toEqual({ integration_id: okta.id, event_profile: 'okta', source: 'default' });
 
-    app.emulator.levelChanges.publish(change({ previous: 'high', current: 'low', cause: 'reset', reason: 'Risk score reset by an administrator' }));
+    running.levelChanges.publish(change({ previous: 'high', current: 'low', cause: 'reset', reason: 'Risk score reset by an administrator' }));
     const caepSet = await verifySet((await receiver.nth(1, `/caep${OKTA_PATH}`)).body, caep.well_known_url, caep.tenant_url);
     const oktaSet = await verifySet((await receiver.nth(1, `/okta${OKTA_PATH}`)).body, okta.well_known_url, okta.tenant_url);
     expect(caepSet.claims.events).toEqual({
@@ -167,7 +167,7 @@ describe('push to the Okta tenant', () => {
   it('uses SSF_EVENT_PROFILE for every integration without its own choice', async () => {
     running = await listeningApp({ ssfEventProfile: 'caep' });
     const integration = await createIntegration(running.api, receiver.url);
-    running.app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     const set = await verifySet((await receiver.nth(1)).body, integration.well_known_url, receiver.url);
     expect(set.eventType).toBe(CAEP_EVENT);
     expect(set.event).toMatchObject({ current_level: 'HIGH', previous_level: 'LOW' });
@@ -189,12 +189,12 @@ describe('push to the Okta tenant', () => {
     const { app, api } = running;
     const integration = await createIntegration(api, receiver.url);
     await setActive(api, integration, false);
-    app.emulator.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
     // Recording is synchronous with the change: nothing was recorded, so nothing can ever be sent.
     expect(await outbox(app)).toEqual([]);
 
     await setActive(api, integration, true);
-    app.emulator.levelChanges.publish(change({ current: 'high' }));
+    running.levelChanges.publish(change({ current: 'high' }));
     const first = await verifySet((await receiver.nth(1)).body, integration.well_known_url, receiver.url);
     expect(first.event.current_level).toBe('high');
     expect((await outbox(app)).map((e) => e.event_type)).toEqual([OKTA_EVENT]);
@@ -205,10 +205,10 @@ describe('push to the Okta tenant', () => {
     const { app, api } = running;
     const integration = await createIntegration(api, receiver.url);
     receiver.answer({ status: 503 });
-    app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     await outboxWhen(app, '', (e) => e[0]?.attempts === 1);
     await api('DELETE', `/accounts/${ACCOUNT}/zt_risk_scoring/integrations/${integration.id}`);
-    app.emulator.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
     expect(await outbox(app)).toMatchObject([{ status: 'canceled', attempts: 1, http_status: 503, error: 'integration deleted' }]);
   });
 });
@@ -218,7 +218,7 @@ describe('keys', () => {
     running = await listeningApp();
     const { app, api, origin } = running;
     const integration = await createIntegration(api, receiver.url);
-    app.emulator.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
     const before = (await receiver.nth(1)).body;
     const oldKid = decodeProtectedHeader(before).kid;
 
@@ -231,7 +231,7 @@ describe('keys', () => {
     const newKid = keys[0]?.kid;
     expect(newKid).not.toBe(oldKid);
 
-    app.emulator.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
+    running.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
     const after = (await receiver.nth(2)).body;
     expect((await verifySet(after, integration.well_known_url, receiver.url)).header.kid).toBe(newKid);
     // A token signed before the rotation still verifies against the JWKS fetched now.
@@ -251,7 +251,7 @@ describe('delivery', () => {
     const { app, api } = running;
     await createIntegration(api, receiver.url);
     receiver.answer({ status: 500, body: '{"err":"internal","description":"try later"}' });
-    app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     const first = await receiver.nth(1);
     const second = await receiver.nth(2);
     expect(second.body).toBe(first.body);
@@ -264,8 +264,8 @@ describe('delivery', () => {
     const { app, api } = running;
     await createIntegration(api, receiver.url);
     receiver.answer({ status: 400, body: '{"err":"invalid_issuer","description":"Unknown issuer"}' });
-    app.emulator.levelChanges.publish(change({ current: 'medium' }));
-    app.emulator.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
     // SETs to one tenant go in order, the oldest first: a retry of the refused one would come before the next.
     await receiver.nth(2);
     const entries = await outboxWhen(app, '', (e) => e[1]?.status === 'delivered');
@@ -281,14 +281,14 @@ describe('delivery', () => {
     const { app, api } = running;
     await createIntegration(api, receiver.url);
     receiver.answer({ status: 503 }, { status: 502 });
-    app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     const [entry] = await outboxWhen(app, '', (e) => e[0]?.status === 'failed');
     expect(entry).toMatchObject({ attempts: 2, http_status: 502, error: 'gave up after 2 attempts: HTTP 502' });
     expect(receiver.received).toHaveLength(2);
 
     const closed = await freePort();
     const unreachable = await createIntegration(running.api, `http://127.0.0.1:${closed}`);
-    app.emulator.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
     const failed = await outboxWhen(app, `integration_id=${unreachable.id}`, (e) => e[0]?.status === 'failed');
     expect(failed[0]).toMatchObject({ attempts: 2, http_status: null, error: 'gave up after 2 attempts: fetch failed: ECONNREFUSED' });
   });
@@ -301,7 +301,7 @@ describe('delivery', () => {
     receiver.answer({ status: 202, after: slow.opened }, { status: 202, after: slow.opened });
 
     // The change is recorded and published synchronously; the push has not even started.
-    app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     expect(await outbox(app)).toMatchObject([{ status: 'pending', attempts: 0 }]);
     await receiver.nth(1);
 
@@ -338,7 +338,7 @@ describe('delivery', () => {
       const first = await listeningApp({ databasePath, ssfRetryDelayMs: 600_000 }, port);
       const integration = await createIntegration(first.api, receiver.url);
       receiver.answer({ status: 503 });
-      first.app.emulator.levelChanges.publish(change());
+      first.levelChanges.publish(change());
       const [pending] = await outboxWhen(first.app, '', (e) => e[0]?.attempts === 1);
       expect(pending).toMatchObject({ status: 'pending', http_status: 503 });
       await first.app.close();
@@ -366,7 +366,7 @@ describe('delivery', () => {
       const integration = await createIntegration(first.api, receiver.url);
       const never = gate();
       receiver.answer({ status: 202, after: never.opened });
-      first.app.emulator.levelChanges.publish(change());
+      first.levelChanges.publish(change());
       await receiver.nth(1);
       await first.app.close();
 
@@ -391,7 +391,7 @@ describe('outbox', () => {
     const { app, api } = running;
     const a = await createIntegration(api, `${receiver.url}/a`);
     await createIntegration(api, `${receiver.url}/b`);
-    app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     expect((await outbox(app, `account_id=${ACCOUNT}`)).map((e) => e.integration_id)).toEqual([a.id, ID(3)]);
     expect((await outbox(app, `integration_id=${a.id}`)).map((e) => e.integration_id)).toEqual([a.id]);
     expect(await outbox(app, 'account_id=f037e56e89293a057740de681ac9abbe')).toEqual([]);

@@ -137,9 +137,9 @@ describe('push streams', () => {
       body: { stream_id: stream.stream_id, status: 'paused', reason: 'maintenance' },
     });
     const { app } = running;
-    app.emulator.levelChanges.publish(change({ previous: 'low', current: 'medium' }));
-    app.emulator.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
-    app.emulator.levelChanges.publish(change({ previous: 'high', current: 'low' }));
+    running.levelChanges.publish(change({ previous: 'low', current: 'medium' }));
+    running.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
+    running.levelChanges.publish(change({ previous: 'high', current: 'low' }));
     expect((await outbox(app, `stream_id=${stream.stream_id}`)).map((e) => e.status)).toEqual(['held', 'held', 'held']);
 
     await call('POST', status, { stream_id: stream.stream_id, status: 'enabled' });
@@ -151,7 +151,7 @@ describe('push streams', () => {
     expect(levels).toEqual(['medium', 'high', 'low']);
 
     await call('POST', status, { stream_id: stream.stream_id, status: 'disabled' });
-    app.emulator.levelChanges.publish(change({ previous: 'low', current: 'high' }));
+    running.levelChanges.publish(change({ previous: 'low', current: 'high' }));
     expect((await outbox(app, `stream_id=${stream.stream_id}`)).map((e) => e.event_type)).toHaveLength(3);
     // The Okta tenant push is not affected by the stream's status.
     expect(await outbox(app, `integration_id=${integration.id}&limit=1000`)).toHaveLength(7);
@@ -179,13 +179,13 @@ describe('push streams', () => {
     const stream = await createStream({ delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: `${receiver.url}/events` } });
     const subject = { format: 'email', email: 'Ada@Example.com' };
     expect(await call('POST', document.remove_subject_endpoint as string, { stream_id: stream.stream_id, subject })).toEqual({ status: 204, body: undefined });
-    running.app.emulator.levelChanges.publish(change({ current: 'medium' }));
-    running.app.emulator.levelChanges.publish(change({ email: 'grace@example.com', current: 'medium' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ email: 'grace@example.com', current: 'medium' }));
     expect((await outbox(running.app, `stream_id=${stream.stream_id}`)).map((e) => (e.claims.sub_id as { email: string }).email)).toEqual([
       'grace@example.com',
     ]);
     expect(await call('POST', document.add_subject_endpoint as string, { stream_id: stream.stream_id, subject, verified: true })).toEqual({ status: 200, body: undefined });
-    running.app.emulator.levelChanges.publish(change({ current: 'high' }));
+    running.levelChanges.publish(change({ current: 'high' }));
     expect((await outbox(running.app, `stream_id=${stream.stream_id}`)).map((e) => (e.claims.sub_id as { email: string }).email)).toEqual([
       'grace@example.com',
       'ada@example.com',
@@ -202,8 +202,8 @@ describe('poll streams (RFC 8936)', () => {
     expect(url).toBe(`${running.origin}/ssf/${integration.id}/streams/${stream.stream_id}/poll`);
     expect(await poll(url, { returnImmediately: true })).toEqual({ status: 200, body: { sets: {}, moreAvailable: false } });
 
-    running.app.emulator.levelChanges.publish(change({ current: 'medium' }));
-    running.app.emulator.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
+    running.levelChanges.publish(change({ current: 'medium' }));
+    running.levelChanges.publish(change({ previous: 'medium', current: 'high' }));
     const first = await poll(url, { returnImmediately: true, maxEvents: 1 });
     expect(first.body.moreAvailable).toBe(true);
     const [jti1, token1] = Object.entries(first.body.sets as Record<string, string>)[0] as [string, string];
@@ -234,7 +234,7 @@ describe('poll streams (RFC 8936)', () => {
 
   it('records setErrs as failures that are not offered again', async () => {
     const stream = await createStream({});
-    running.app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     const got = await poll(stream.delivery.endpoint_url, { returnImmediately: true });
     const [jti] = Object.keys(got.body.sets);
     const after = await poll(stream.delivery.endpoint_url, { returnImmediately: true, setErrs: { [jti as string]: { err: 'invalid_key', description: 'Unknown kid' } } });
@@ -253,7 +253,7 @@ describe('poll streams (RFC 8936)', () => {
     // Once the poll waits, only the SET can answer it: the test would time out on the ten-minute wait.
     await arrived;
     await new Promise((resolve) => setTimeout(resolve, 50));
-    running.app.emulator.levelChanges.publish(change());
+    running.levelChanges.publish(change());
     const answered = await waiting;
     expect(Object.keys(answered.body.sets)).toHaveLength(1);
   }, 10_000);
@@ -268,7 +268,7 @@ describe('poll streams (RFC 8936)', () => {
 
 it('Okta pushes are unaffected by streams: the tenant still receives its own SET', async () => {
   await createStream({});
-  running.app.emulator.levelChanges.publish(change());
+  running.levelChanges.publish(change());
   const request = await receiver.nth(1, `/tenant${OKTA_PATH}`);
   expect((await verifySet(request.body, integration.well_known_url, integration.tenant_url)).eventType).toBe(OKTA_EVENT);
 });

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
-import type { LevelChange } from '../../src/risk/levelChanges.js';
+import { LevelChanges, type LevelChange } from '../../src/risk/levelChanges.js';
 import { ACCOUNT, apiOf, sequentialIds, type Api } from '../support/app.js';
 
 export const NOW = '2025-03-19T19:53:56.000Z';
@@ -12,18 +12,22 @@ export interface Running {
   app: FastifyInstance;
   api: Api;
   origin: string;
+  /** Where the app's risk feature announces level changes: a test publishes here to cause SETs directly. */
+  levelChanges: LevelChanges;
 }
 
 /** A built app that really listens on loopback, with fast retries and pinned ids and clock. */
 export async function listeningApp(overrides: Partial<Config> = {}, port = 0): Promise<Running> {
+  const levelChanges = new LevelChanges();
   const app = await buildApp(testConfig({ ssfRetryDelayMs: 5, ssfDeliveryAttempts: 3, ...overrides }), {
     newId: sequentialIds(),
     now: () => new Date(NOW),
+    levelChanges,
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
   const listening = typeof address === 'object' && address ? address.port : 0;
-  return { app, api: apiOf(app), origin: `http://127.0.0.1:${listening}` };
+  return { app, api: apiOf(app), origin: `http://127.0.0.1:${listening}`, levelChanges };
 }
 
 export interface Integration {

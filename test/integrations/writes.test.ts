@@ -1,12 +1,12 @@
-// Creates share durable commits (src/db/groupCommit.ts): what a client and the other features observe.
-// A second connection to the same file sees only committed rows.
+// Writes to integrations as a client and the other features observe them: each is committed before it is
+// announced or answered. A second connection to the same file sees only committed rows.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
-import type { IntegrationEvent } from '../../src/integrations/events.js';
+import { IntegrationEvents, type IntegrationEvent } from '../../src/integrations/events.js';
 import { ACCOUNT, apiOf, makeApp, sequentialIds, tickingClock, type Api } from '../support/app.js';
 
 const BASE = `/accounts/${ACCOUNT}/zt_risk_scoring/integrations`;
@@ -16,12 +16,14 @@ let dir: string;
 let app: FastifyInstance;
 let api: Api;
 let observer: Database;
+let integrationEvents: IntegrationEvents;
 const committedIds = (): string[] => observer.prepare('SELECT id FROM integrations ORDER BY rowid').pluck().all() as string[];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'group-commit-routes-'));
   const databasePath = join(dir, 'db.sqlite');
-  app = await makeApp({ databasePath }, { newId: sequentialIds(), now: tickingClock() });
+  integrationEvents = new IntegrationEvents();
+  app = await makeApp({ databasePath }, { newId: sequentialIds(), now: tickingClock(), integrationEvents });
   api = apiOf(app);
   observer = openDatabase(databasePath);
 });
@@ -34,10 +36,10 @@ afterEach(async () => {
 const create = (tenant: string, referenceId?: string) =>
   api('POST', BASE, { integration_type: 'Okta', tenant_url: `https://${tenant}.okta.com`, ...(referenceId ? { reference_id: referenceId } : {}) });
 
-describe('group commit of creates', () => {
+describe('writes to integrations', () => {
   it('publishes each created event once, in order, after the row is committed', async () => {
     const seen: { id: string; committed: boolean }[] = [];
-    app.emulator.integrationEvents.subscribe((event: IntegrationEvent) => {
+    integrationEvents.subscribe((event: IntegrationEvent) => {
       if (event.kind === 'created') seen.push({ id: event.integration.id, committed: committedIds().includes(event.integration.id) });
     });
     const answers = await Promise.all([create('a', 'ref-a'), create('b', 'ref-b'), create('c', 'ref-c')]);
@@ -57,7 +59,7 @@ describe('group commit of creates', () => {
     const first = (await create('a', 'ref-a')).json().result;
     const second = (await create('b', 'ref-b')).json().result;
     const seen: string[] = [];
-    app.emulator.integrationEvents.subscribe((event: IntegrationEvent) => {
+    integrationEvents.subscribe((event: IntegrationEvent) => {
       const stored = observer.prepare('SELECT tenant_url FROM integrations WHERE id = ?').pluck().get(event.integration.id) ?? 'gone';
       const before = event.kind === 'updated' ? ` from ${event.before.tenant_url}` : '';
       seen.push(`${event.kind} ${event.integration.id} to ${event.integration.tenant_url}${before}; committed: ${String(stored)}`);
@@ -94,14 +96,13 @@ describe('group commit of creates', () => {
 
   it('answers a failed COMMIT with the 500 failure envelope, stores and announces nothing, and keeps working', async () => {
     const events: IntegrationEvent[] = [];
-    app.emulator.integrationEvents.subscribe((event) => events.push(event));
-    // A deferred foreign key that a trigger breaks for one tenant: each INSERT succeeds, the COMMIT is refused.
-    app.emulator.db.exec(`
-      CREATE TEMP TABLE commit_guard_parent (id INTEGER PRIMARY KEY);
-      CREATE TEMP TABLE commit_guard (parent INTEGER REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
-      CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.integrations WHEN NEW.tenant_url = 'https://doomed.okta.com'
+    integrationEvents.subscribe((event) => events.push(event));
+    // A deferred foreign key that a trigger breaks for one tenant: the INSERT succeeds, the COMMIT is refused.
+    observer.exec(`
+      CREATE TABLE commit_guard_parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE commit_guard (parent INTEGER REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+      CREATE TRIGGER break_commit AFTER INSERT ON integrations WHEN NEW.tenant_url = 'https://doomed.okta.com'
       BEGIN INSERT INTO commit_guard (parent) VALUES (1); END;`);
-    // (Creates committed in the same group would fail with it: test/db/groupCommit.test.ts.)
     const res = await create('doomed');
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ success: false, errors: [{ code: 1000, message: 'Internal server error' }], messages: [], result: null });

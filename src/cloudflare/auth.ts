@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { ConfigError, type AuthMode, type Config } from '../config.js';
-import { readCredential, type Credential, type Permission } from '../cloudflare/credentials.js';
-import { ApiError, ErrorCode } from '../cloudflare/errors.js';
+import { EMAIL, PRINTABLE, readCredential, type Credential, type Permission } from './credentials.js';
+import { ApiError, ErrorCode } from './errors.js';
+import { ACCOUNT_ID } from './identifiers.js';
 
 /** Cloudflare's permission group names for Zero Trust risk scoring (CONTRACT.md §4). */
 export const PERMISSION_GROUPS = ['Zero Trust Read', 'Zero Trust Write', 'Zero Trust: PII Read'] as const;
@@ -16,8 +17,6 @@ const GRANTED_BY: Record<Permission, readonly PermissionGroup[]> = {
   write: ['Zero Trust Write'],
   pii: ['Zero Trust: PII Read'],
 };
-
-const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 interface Grant {
   /** undefined: every account ("*"). */
@@ -62,12 +61,12 @@ export function parseCredentials(text: string, source: string): Map<string, Gran
     }
     let credential: Credential;
     if (e.token !== undefined) {
-      if (typeof e.token !== 'string' || !/^[\x21-\x7e]+$/.test(e.token)) problem(`${at}.token`, 'expected printable ASCII without spaces');
+      if (typeof e.token !== 'string' || !PRINTABLE.test(e.token)) problem(`${at}.token`, 'expected printable ASCII without spaces');
       if (e.email !== undefined || e.key !== undefined) problem(at, 'give either "token" or "email" + "key", not both');
       credential = { kind: 'token', token: e.token as string };
     } else {
-      if (typeof e.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(e.email)) problem(`${at}.email`, 'expected an email address (or give "token")');
-      if (typeof e.key !== 'string' || !/^[\x21-\x7e]+$/.test(e.key)) problem(`${at}.key`, 'expected printable ASCII without spaces');
+      if (typeof e.email !== 'string' || !EMAIL.test(e.email)) problem(`${at}.email`, 'expected an email address (or give "token")');
+      if (typeof e.key !== 'string' || !PRINTABLE.test(e.key)) problem(`${at}.key`, 'expected printable ASCII without spaces');
       credential = { kind: 'key', email: e.email as string, key: e.key as string };
     }
     if (!Array.isArray(e.accounts) || e.accounts.length === 0) problem(`${at}.accounts`, 'expected a non-empty array of account ids or "*"');

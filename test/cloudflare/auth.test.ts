@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { authorizer, parseCredentials } from '../../src/emulator/auth.js';
+import { authorizer, parseCredentials } from '../../src/cloudflare/auth.js';
 import { registerFailureHandlers } from '../../src/cloudflare/failures.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/app.js';

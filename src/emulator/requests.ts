@@ -1,4 +1,25 @@
-// Path patterns shared by fault rules and journal filters, matched against Cloudflare paths without /client/v4.
+// What the journal and fault rules know of a request: whether its route is the emulator's own, its path as
+// routed, the account it names, and the path patterns they filter by (matched without /client/v4).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route of the emulator itself (controls, health, docs): never journaled, never answered by a fault rule. */
+    internal?: boolean;
+  }
+}
+
+/** Marks every route registered in `instance` (and its children) as the emulator's own. */
+export function markInternal(instance: FastifyInstance): void {
+  instance.addHook('onRoute', (route) => {
+    route.config = { ...route.config, internal: true };
+  });
+}
+
+export function isInternal(request: FastifyRequest): boolean {
+  return request.routeOptions.config.internal === true;
+}
+
 const API_PREFIX = '/client/v4';
 const ACCOUNT_IN_PATH = /^\/accounts\/([^/?]+)/;
 
