@@ -2,7 +2,7 @@
 // Nothing else in the codebase reads process.env. Precedence: CLI flag > env var > default.
 import { PRINTABLE } from './cloudflare/credentials.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const AUTH_MODES = ['any', 'strict', 'off'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];

@@ -8,7 +8,7 @@ import { ApiError, ErrorCode } from './errors.js';
 import { ACCOUNT_ID } from './identifiers.js';
 
 /** Cloudflare's permission group names for Zero Trust risk scoring (CONTRACT.md §4). */
-export const PERMISSION_GROUPS = ['Zero Trust Read', 'Zero Trust Write', 'Zero Trust: PII Read'] as const;
+const PERMISSION_GROUPS = ['Zero Trust Read', 'Zero Trust Write', 'Zero Trust: PII Read'] as const;
 type PermissionGroup = (typeof PERMISSION_GROUPS)[number];
 
 /** Which groups grant an operation: reads accept Read or Write, writes need Write, PII reads need PII Read. */

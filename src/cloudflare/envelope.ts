@@ -1,7 +1,7 @@
 // The envelope every Cloudflare v4 answer is wrapped in, as TypeBox schemas and a constructor.
 import { Type, type TSchema } from '@sinclair/typebox';
 
-export const Message = Type.Object(
+const Message = Type.Object(
   {
     code: Type.Integer({ minimum: 1000 }),
     message: Type.String(),
@@ -29,7 +29,7 @@ export const FailureEnvelope = Type.Object(
   { description: 'Failure envelope: errors is never empty.' },
 );
 
-export const ResultInfo = Type.Object({
+const ResultInfo = Type.Object({
   count: Type.Integer(),
   page: Type.Integer(),
   per_page: Type.Integer(),
@@ -37,7 +37,7 @@ export const ResultInfo = Type.Object({
   total_pages: Type.Optional(Type.Integer()),
 });
 
-export function SuccessEnvelope<T extends TSchema>(result: T) {
+function SuccessEnvelope<T extends TSchema>(result: T) {
   return Type.Object({
     success: Type.Literal(true),
     errors: Type.Array(Message),

@@ -56,7 +56,7 @@ function pathOf(request: FastifyRequest): string {
 }
 
 /** Maps anything thrown while serving a request to an ApiError; unknown failures become a 500. */
-export function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequest): ApiError {
+function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
@@ -94,7 +94,7 @@ function failureBody(errors: ErrorMessage[]) {
   return { success: false, errors, messages: [], result: null };
 }
 
-export function sendFailure(reply: FastifyReply, error: ApiError): FastifyReply {
+function sendFailure(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply
     .code(error.statusCode)
     .headers(error.headers)

@@ -11,7 +11,7 @@ export const MAX_JSON_DEPTH = 32;
  * `[[[[...` takes JSON.parse hundreds of milliseconds, and the resulting value overflows the stack
  * of any recursive walk such as JSON.stringify).
  */
-export function nestsDeeperThan(text: string, limit: number): boolean {
+function nestsDeeperThan(text: string, limit: number): boolean {
   if (text.length <= limit) return false;
   let depth = 0;
   let inString = false;

@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 export type Database = BetterSqlite3.Database;
 
 /** migrations/ sits at the package root: two levels up from both src/db/ and dist/db/. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 export function openDatabase(path: string): Database {
   if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });

@@ -7,8 +7,8 @@ import { ApiError, ErrorCode } from '../cloudflare/errors.js';
 import { ACCOUNT_ID } from '../cloudflare/identifiers.js';
 
 /** Name and version of the state document format (what export writes and import reads). */
-export const STATE_FORMAT = 'cf-zt-risk-emulator/state';
-export const STATE_FORMAT_VERSION = 1;
+const STATE_FORMAT = 'cf-zt-risk-emulator/state';
+const STATE_FORMAT_VERSION = 1;
 
 /** A column value as JSON carries it; BLOBs travel as {"$base64": "..."}. */
 export type CellValue = string | number | null | { $base64: string };

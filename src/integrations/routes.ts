@@ -24,7 +24,7 @@ export interface IntegrationRoutesOptions {
 
 const TAG = 'Zero Trust Risk Scoring Integrations';
 
-export function wellKnownUrl(ssfBaseUrl: string, integrationId: string): string {
+function wellKnownUrl(ssfBaseUrl: string, integrationId: string): string {
   return `${ssfBaseUrl}/.well-known/sse-configuration/${integrationId}`;
 }
 

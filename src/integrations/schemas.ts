@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AccountId, Uuid } from '../cloudflare/identifiers.js';
 
-export const IntegrationType = Type.Union([Type.Literal('Okta')], {
+const IntegrationType = Type.Union([Type.Literal('Okta')], {
   description: 'The type of integration; Okta is the only one.',
 });
 

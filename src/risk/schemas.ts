@@ -5,14 +5,14 @@ import { AccountId } from '../cloudflare/identifiers.js';
 import type { RiskLevel as Level } from './levelChanges.js';
 
 /** As Cloudflare writes it: a string enum (one "must be one of" error, not an anyOf of literals). */
-export const RiskLevel = Type.Unsafe<Level>({
+const RiskLevel = Type.Unsafe<Level>({
   type: 'string',
   enum: ['low', 'medium', 'high'],
   description: 'A risk level, lower case.',
 });
 
 /** A user id is a UUID in any form the uuid format accepts; it is stored in canonical lower case (see userKey). */
-export const UserId = Type.String({ format: 'uuid', description: 'The user id, a UUID.' });
+const UserId = Type.String({ format: 'uuid', description: 'The user id, a UUID.' });
 
 export const UserParams = Type.Object({ account_id: AccountId, user_id: UserId });
 
@@ -100,7 +100,7 @@ export const NewRiskEvent = Type.Object({
 });
 export type NewRiskEvent = Static<typeof NewRiskEvent>;
 
-export const MAX_BULK_EVENTS = 1000;
+const MAX_BULK_EVENTS = 1000;
 
 export const NewRiskEvents = Type.Array(NewRiskEvent, { minItems: 1, maxItems: MAX_BULK_EVENTS });
 

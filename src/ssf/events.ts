@@ -2,7 +2,7 @@
 import type { SsfEventProfile } from '../config.js';
 import type { LevelChange } from '../risk/levelChanges.js';
 
-export const EventType = {
+const EventType = {
   oktaUserRiskChange: 'https://schemas.okta.com/secevent/okta/event-type/user-risk-change',
   caepRiskLevelChange: 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change',
   verification: 'https://schemas.openid.net/secevent/ssf/event-type/verification',

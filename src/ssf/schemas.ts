@@ -119,7 +119,7 @@ export const PollResponse = Type.Object({
 
 // ---- emulator controls
 
-export const OUTBOX_STATUSES = ['pending', 'delivered', 'failed', 'held', 'queued', 'acknowledged', 'dropped', 'canceled'] as const;
+const OUTBOX_STATUSES = ['pending', 'delivered', 'failed', 'held', 'queued', 'acknowledged', 'dropped', 'canceled'] as const;
 
 export const OutboxQuery = Type.Object({
   account_id: Type.Optional(AccountId),

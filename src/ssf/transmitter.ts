@@ -61,7 +61,7 @@ export function issuerOf(ssfBaseUrl: string, integrationId: string): string {
 }
 
 /** Okta's SET receiver: POST {tenant_url}/security/api/v1/security-events. */
-export function tenantPushUrl(tenantUrl: string): string {
+function tenantPushUrl(tenantUrl: string): string {
   return `${tenantUrl.replace(/\/+$/, '')}/security/api/v1/security-events`;
 }
 

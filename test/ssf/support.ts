@@ -5,7 +5,7 @@ import { testConfig, type Config } from '../../src/config.js';
 import { LevelChanges, type LevelChange } from '../../src/risk/levelChanges.js';
 import { ACCOUNT, apiOf, sequentialIds, type Api } from '../support/app.js';
 
-export const NOW = '2025-03-19T19:53:56.000Z';
+const NOW = '2025-03-19T19:53:56.000Z';
 export const NOW_SECONDS = Date.parse(NOW) / 1000;
 
 export interface Running {

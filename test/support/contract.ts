@@ -15,7 +15,7 @@ interface Document {
   components: { schemas: Record<string, unknown> };
 }
 
-export const cloudflareSchema = JSON.parse(
+const cloudflareSchema = JSON.parse(
   readFileSync(new URL('../fixtures/cloudflare-zt-risk-scoring.openapi.json', import.meta.url), 'utf8'),
 ) as Document;
 
