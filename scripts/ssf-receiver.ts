@@ -1,15 +1,16 @@
 // A minimal SET receiver for trying the transmitter by hand: verifies every pushed SET against the
 // integration's well-known document, prints it, and answers as Okta does (202, or 400 {err, description}).
-// Usage: npx tsx scripts/ssf-receiver.ts <well_known_url> [port]
+// Usage: npx tsx scripts/ssf-receiver.ts <well_known_url> [port | http://127.0.0.1:<port>]
 import { createServer } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-const [wellKnownUrl, portArg = '9000'] = process.argv.slice(2);
+const [wellKnownUrl, listen = '9000'] = process.argv.slice(2);
 if (!wellKnownUrl) {
-  console.error('usage: npx tsx scripts/ssf-receiver.ts <well_known_url> [port]');
+  console.error('usage: npx tsx scripts/ssf-receiver.ts <well_known_url> [port | http://127.0.0.1:<port>]');
   process.exit(2);
 }
-const port = Number(portArg);
+// The URL form lets a doc name the receiver as the integration's tenant_url, which every SET has as its aud.
+const port = Number(/^https?:/.test(listen) ? new URL(listen).port : listen);
 const audience = `http://127.0.0.1:${port}`;
 const document = (await (await fetch(wellKnownUrl)).json()) as { issuer: string; jwks_uri: string };
 const jwks = createRemoteJWKSet(new URL(document.jwks_uri), { cooldownDuration: 0 });
