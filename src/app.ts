@@ -25,7 +25,7 @@ import { RiskScores } from './risk/scores.js';
 import { riskRoutes } from './risk/routes.js';
 import { riskEventRoutes } from './risk/eventRoutes.js';
 import { sharedSignals } from './ssf/plugin.js';
-import { openapiDocument } from './openapi.js';
+import { asOpenapi30, openapiDocument } from './openapi.js';
 import { lazySchemaController } from './schemaCompilers.js';
 
 export interface AppDeps {
@@ -110,7 +110,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
-  await app.register(fastifySwagger, { openapi: openapiDocument() });
+  await app.register(fastifySwagger, { openapi: openapiDocument(), transformObject: asOpenapi30 });
   if (config.corsOrigins) {
     await app.register(fastifyCors, {
       origin: config.corsOrigins[0] === '*' ? '*' : config.corsOrigins,

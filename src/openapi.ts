@@ -1,5 +1,6 @@
 // The fixed part of the OpenAPI document; @fastify/swagger adds every route from its TypeBox schemas.
 import { readFileSync } from 'node:fs';
+import type { SwaggerTransformObject } from '@fastify/swagger';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -35,3 +36,15 @@ export function openapiDocument() {
     security: [{ api_token: [] }, { api_email: [], api_key: [] }] as Array<Record<string, string[]>>,
   };
 }
+
+/** TypeBox writes JSON Schema's `exclusiveMinimum: 0`; OpenAPI 3.0.3 says `minimum: 0, exclusiveMinimum: true`. */
+export const asOpenapi30: SwaggerTransformObject = (document) => {
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const schema = node as { exclusiveMinimum?: unknown };
+    if (typeof schema.exclusiveMinimum === 'number') Object.assign(schema, { minimum: schema.exclusiveMinimum, exclusiveMinimum: true });
+    Object.values(schema).forEach(visit);
+  };
+  visit(document);
+  return 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+};
