@@ -27,7 +27,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db,
 
   app.get(
     '/healthz',
-    { schema: { operationId: 'emulator-healthz', summary: 'Liveness: the process answers.', tags: [TAG], response: { 200: Health } } },
+    { schema: { operationId: 'emulator-healthz', summary: 'Liveness: the process answers.', tags: [TAG], security: [], response: { 200: Health } } },
     async (_request, reply) => health(reply, 'ok'),
   );
 
@@ -38,6 +38,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db,
         operationId: 'emulator-readyz',
         summary: 'Readiness: the database is open and fully migrated (503 otherwise).',
         tags: [TAG],
+        security: [],
         response: { 200: Health, 503: Health },
       },
     },
