@@ -42,8 +42,8 @@ export interface SsfRoutesOptions {
 const DISCOVERY_TAG = 'Shared Signals discovery';
 const STREAM_TAG = 'Shared Signals streams (SSF 1.0)';
 const failures = { '4xx': FailureEnvelope } as const;
-// void, so that handlers answer with an empty body: reply.send().
-const emptyBody = (description: string) => Type.Unsafe<void>({ description });
+// void, so that handlers answer with an empty body: reply.send(); type 'null' documents it without content.
+const emptyBody = (description: string) => Type.Unsafe<void>({ type: 'null', description });
 const noContent = { 204: emptyBody('No content.'), ...failures } as const;
 
 function integrationNotFound(id: string): ApiError {
