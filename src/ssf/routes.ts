@@ -135,7 +135,7 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
         tags: [DISCOVERY_TAG],
         security: [],
         params: IntegrationIdParams,
-        response: { 200: Jwks, ...failures },
+        response: { 200: { content: { 'application/jwk-set+json': { schema: Jwks } } }, ...failures },
       },
     },
     async (request, reply) => {
