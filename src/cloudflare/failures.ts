@@ -113,12 +113,14 @@ export function frameworkErrors(_error: FastifyError, request: FastifyRequest, r
 
 export function registerFailureHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
+    // No route has this method and path (e.g. QUERY without a Content-Type): routing answers 405/404 first.
+    if (request.is404 && !(error instanceof ApiError)) return notFound(request, reply);
     const apiError = toApiError(error as FastifyError, request);
     if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendFailure(reply, apiError);
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
     const path = pathOf(request);
     const routed = request.url.split('?', 1)[0] as string;
     const allowed = METHODS.filter((method) => app.findRoute({ method, url: routed }) !== null);
@@ -133,7 +135,8 @@ export function registerFailureHandlers(app: FastifyInstance): void {
       );
     }
     return sendFailure(reply, noRoute(path));
-  });
+  };
+  app.setNotFoundHandler(notFound);
 }
 
 /**
