@@ -37,7 +37,7 @@ export const Removed = Type.Object({ removed: Type.Integer() });
 export const ControlAccountParams = Type.Object({ account_id: AccountId });
 
 const ErrorOverride = Type.Object({
-  code: Type.Integer({ minimum: 1000 }),
+  code: Type.Integer({ minimum: 1000, maximum: Number.MAX_SAFE_INTEGER }),
   message: Type.String({ minLength: 1 }),
 });
 
@@ -53,7 +53,7 @@ export const FaultRuleInput = Type.Object(
         'Path pattern, with or without /client/v4: "*" matches within a segment, "**" across segments, "{name}" one segment. E.g. /accounts/*/zt_risk_scoring/integrations/**',
     }),
     account: Type.Optional(AccountId),
-    times: Type.Optional(Type.Integer({ minimum: 1, description: 'Fire for the next N matching requests only (default: until removed).' })),
+    times: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Fire for the next N matching requests only (default: until removed).' })),
     probability: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Share of matching requests that fire, e.g. 0.3 (default 1).' }),
     ),
