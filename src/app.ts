@@ -129,7 +129,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const authorize = authorizer(config);
   const integrationEvents = deps.integrationEvents ?? new IntegrationEvents();
   const levelChanges = deps.levelChanges ?? new LevelChanges();
-  const integrations = new IntegrationRepository(db, { now, newId });
+  const integrations = new IntegrationRepository(db, { now, newId, events: integrationEvents });
   const risk = new RiskScores(db, { levelChanges, now, newId });
   const ssf = sharedSignals({
     config,
@@ -162,7 +162,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => authorize(request));
-    await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl, events: integrationEvents });
+    await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl });
     await api.register(riskRoutes, { risk });
   });
   await app.register(ssf.routes);

@@ -26,6 +26,10 @@ export interface Config {
   ssfDeliveryTimeoutMs: number;
   /** How long a poll without returnImmediately waits for a SET before answering an empty list. */
   ssfPollWaitMs: number;
+  /** Which receivers SETs are pushed to: local hosts only, any host, or none (the rest wait in the outbox, held). */
+  ssfPush: SsfPush;
+  /** How many finished outbox entries (delivered, failed...) each integration keeps; older ones are pruned. */
+  ssfOutboxRetention: number;
   /** A state document (an export) loaded at start-up; undefined loads nothing. */
   seedFile: string | undefined;
   /** How many requests the journal keeps; 0 turns it off. */
@@ -43,6 +47,8 @@ export interface Config {
 
 export const SSF_EVENT_PROFILES = ['okta', 'caep'] as const;
 export type SsfEventProfile = (typeof SSF_EVENT_PROFILES)[number];
+const SSF_PUSH_MODES = ['local', 'all', 'off'] as const;
+export type SsfPush = (typeof SSF_PUSH_MODES)[number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -199,6 +205,23 @@ const SPECS = [
     defaultText: '30000',
     parse: parseIntegerOption(30_000, 0, 600_000),
   } satisfies OptionSpec<'ssfPollWaitMs'>,
+  {
+    key: 'ssfPush',
+    env: 'SSF_PUSH',
+    flag: '--ssf-push',
+    description:
+      'where SETs are pushed: local (loopback, private and link-local addresses, localhost, single-label and Docker host names), all, or off; the others wait in the outbox as held',
+    defaultText: 'local',
+    parse: parseChoiceOption(SSF_PUSH_MODES, 'local'),
+  } satisfies OptionSpec<'ssfPush'>,
+  {
+    key: 'ssfOutboxRetention',
+    env: 'SSF_OUTBOX_RETENTION',
+    flag: '--ssf-outbox-retention',
+    description: 'finished outbox entries (delivered, failed, acknowledged, dropped, canceled) kept per integration; older ones are pruned',
+    defaultText: '1000',
+    parse: parseIntegerOption(1000, 1, 1_000_000),
+  } satisfies OptionSpec<'ssfOutboxRetention'>,
   {
     key: 'seedFile',
     env: 'SEED_FILE',

@@ -1,5 +1,6 @@
-// A synchronous publish/subscribe topic: how one feature announces something to the others
-// (level changes, integration changes, state resets) without reaching into them.
+// A synchronous publish/subscribe topic: how one feature announces a change to the others (level changes,
+// integration changes) without reaching into them. Publishers call it inside the change's transaction, so what a
+// subscriber records is stored with the change, and a subscriber that fails fails the change.
 
 export class Topic<T> {
   private readonly listeners = new Set<(message: T) => void>();
@@ -10,14 +11,8 @@ export class Topic<T> {
     return () => this.listeners.delete(listener);
   }
 
-  /** Publishes once to every subscriber; a failing subscriber never stops the others or the caller. */
-  publish(message: T, onError: (error: unknown) => void = () => {}): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(message);
-      } catch (error) {
-        onError(error);
-      }
-    }
+  /** Publishes once to every subscriber, in subscription order; a subscriber's error is thrown to the publisher. */
+  publish(message: T): void {
+    for (const listener of this.listeners) listener(message);
   }
 }

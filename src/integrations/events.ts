@@ -1,5 +1,5 @@
-// Announces changes to integrations so other features (the Shared Signals transmitter) can react,
-// e.g. with a stream-updated SET when an integration is deactivated. Subscribers never fail the API call.
+// Announces changes to integrations so other features (the Shared Signals transmitter) can react, e.g. with a
+// stream-updated SET when an integration is deactivated, in the same transaction as the change.
 import { Topic } from '../topic.js';
 import type { IntegrationRecord } from './repository.js';
 

@@ -1,5 +1,6 @@
 // Storage of risk score integrations: every SQL statement of the feature, prepared once.
 import type { Database } from '../db/database.js';
+import type { IntegrationEvents } from './events.js';
 import { badRequest, ErrorCode } from '../cloudflare/errors.js';
 import { rfc3339Seconds } from '../cloudflare/timestamps.js';
 
@@ -35,6 +36,8 @@ export interface IntegrationRepositoryDeps {
   /** Current time; created_at is this, at second precision. */
   now: () => Date;
   newId: () => string;
+  /** Each create, update and delete is announced here, inside its transaction. */
+  events: IntegrationEvents;
 }
 
 const COLUMNS = 'id, account_tag, integration_type, reference_id, tenant_url, active, created_at';
@@ -138,6 +141,7 @@ export class IntegrationRepository {
         if (isUniqueViolation(error)) throw this.conflict(accountId, record.reference_id);
         throw error;
       }
+      this.deps.events.publish({ kind: 'created', integration: record });
       return record;
     });
   }
@@ -151,13 +155,17 @@ export class IntegrationRepository {
       const current = this.getStmt.get(accountId, id);
       if (!current) return undefined;
       const referenceId = changes.referenceId ?? current.reference_id;
+      let row: Row | undefined;
       try {
-        const row = this.updateStmt.get(changes.tenantUrl, changes.active ? 1 : 0, referenceId, accountId, id);
-        return row && { before: toRecord(current), integration: toRecord(row) };
+        row = this.updateStmt.get(changes.tenantUrl, changes.active ? 1 : 0, referenceId, accountId, id);
       } catch (error) {
         if (isUniqueViolation(error)) throw this.conflict(accountId, referenceId);
         throw error;
       }
+      if (!row) return undefined;
+      const updated = { before: toRecord(current), integration: toRecord(row) };
+      this.deps.events.publish({ kind: 'updated', ...updated });
+      return updated;
     });
   }
 
@@ -166,7 +174,9 @@ export class IntegrationRepository {
     return this.transaction(() => {
       const current = this.getStmt.get(accountId, id);
       if (!current || this.deleteStmt.run(accountId, id).changes !== 1) return undefined;
-      return toRecord(current);
+      const deleted = toRecord(current);
+      this.deps.events.publish({ kind: 'deleted', integration: deleted });
+      return deleted;
     });
   }
 

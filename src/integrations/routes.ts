@@ -1,11 +1,10 @@
 // The six Cloudflare operations on risk score integrations.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AccountParams } from '../cloudflare/identifiers.js';
 import { responses, success } from '../cloudflare/envelope.js';
 import { ErrorCode, notFound } from '../cloudflare/errors.js';
-import type { IntegrationEvents } from './events.js';
 import type { IntegrationRecord, IntegrationRepository } from './repository.js';
 import {
   CreateIntegrationBody,
@@ -19,7 +18,6 @@ export interface IntegrationRoutesOptions {
   repository: IntegrationRepository;
   /** Base of well_known_url, e.g. https://ssf.risk-score.teams.cloudflare.com. */
   ssfBaseUrl: () => string;
-  events: IntegrationEvents;
 }
 
 const TAG = 'Zero Trust Risk Scoring Integrations';
@@ -34,7 +32,7 @@ function notFoundIntegration(id: string) {
 
 export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
-  const { repository, ssfBaseUrl, events } = options;
+  const { repository, ssfBaseUrl } = options;
   const toWire = (record: IntegrationRecord): Integration => ({
     id: record.id,
     account_tag: record.account_tag,
@@ -45,7 +43,6 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     active: record.active,
     created_at: record.created_at,
   });
-  const logListenerFailure = (request: FastifyRequest) => (err: unknown) => request.log.error({ err }, 'integration listener failed');
 
   app.get(
     '/accounts/:account_id/zt_risk_scoring/integrations',
@@ -83,7 +80,6 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         tenantUrl: tenant_url,
         referenceId: reference_id ?? undefined,
       });
-      events.publish({ kind: 'created', integration: record }, logListenerFailure(request));
       return success(toWire(record));
     },
   );
@@ -132,7 +128,6 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
         referenceId: reference_id ?? undefined,
       });
       if (!updated) throw notFoundIntegration(integration_id);
-      events.publish({ kind: 'updated', ...updated }, logListenerFailure(request));
       return success(toWire(updated.integration));
     },
   );
@@ -153,7 +148,6 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
       const { account_id, integration_id } = request.params;
       const record = repository.delete(account_id, integration_id);
       if (!record) throw notFoundIntegration(integration_id);
-      events.publish({ kind: 'deleted', integration: record }, logListenerFailure(request));
       return success(null);
     },
   );

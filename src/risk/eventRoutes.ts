@@ -53,12 +53,7 @@ export const riskEventRoutes: FastifyPluginAsync<RiskEventRoutesOptions> = async
       if (failure) throw failure;
       const { body } = request;
       const events = Array.isArray(body) ? body : [body];
-      const recorded = risk.inject(
-        request.params.account_id,
-        events,
-        (index) => (Array.isArray(body) ? `/${index}` : ''),
-        (err) => request.log.error({ err }, 'risk level listener failed'),
-      );
+      const recorded = risk.inject(request.params.account_id, events, (index) => (Array.isArray(body) ? `/${index}` : ''));
       return success(Array.isArray(body) ? recorded : recorded[0]);
     },
   );

@@ -54,10 +54,7 @@ export const riskRoutes: FastifyPluginAsync<RiskRoutesOptions> = async (plugin, 
       },
     },
     async (request) => {
-      const behaviors = risk.updateBehaviors(request.params.account_id, request.body.behaviors, (err) =>
-        request.log.error({ err }, 'risk level listener failed'),
-      );
-      return success({ behaviors });
+      return success({ behaviors: risk.updateBehaviors(request.params.account_id, request.body.behaviors) });
     },
   );
 
@@ -118,8 +115,7 @@ export const riskRoutes: FastifyPluginAsync<RiskRoutesOptions> = async (plugin, 
     },
     async (request) => {
       const { account_id, user_id } = request.params;
-      const found = risk.reset(account_id, user_id, (err) => request.log.error({ err }, 'risk level listener failed'));
-      if (!found) throw userNotFound(user_id);
+      if (!risk.reset(account_id, user_id)) throw userNotFound(user_id);
       return success(null);
     },
   );

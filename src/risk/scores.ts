@@ -1,5 +1,5 @@
 // Risk scores: the behavior catalogue of each account, users' effective risk levels, and the publication of
-// every change of a user's level through LevelChanges (after the change is committed, once, never for no change).
+// every change of a user's level through LevelChanges (inside the change's transaction, once, never for no change).
 import type { Database } from '../db/database.js';
 import { ApiError, ErrorCode, type ErrorMessage } from '../cloudflare/errors.js';
 import { rfc3339 } from '../cloudflare/timestamps.js';
@@ -13,9 +13,6 @@ export interface RiskScoresDeps {
   now: () => Date;
   newId: () => string;
 }
-
-/** Called when a level-change subscriber throws; the API call still succeeds. */
-export type ListenerErrorHandler = (error: unknown) => void;
 
 type Catalogue = Record<string, Behavior>;
 
@@ -94,7 +91,7 @@ export class RiskScores {
    * Reconfigures the behaviors given (400 naming every unknown id, and nothing changes) and announces the
    * level of every user it changes.
    */
-  updateBehaviors(accountId: string, settings: Record<string, BehaviorSetting>, onError?: ListenerErrorHandler): Catalogue {
+  updateBehaviors(accountId: string, settings: Record<string, BehaviorSetting>): Catalogue {
     const unknown = Object.keys(settings).filter((id) => !behaviorDefinition(id));
     if (unknown.length > 0) {
       throw new ApiError(400, unknown.map((id) => unknownBehavior(id, `/behaviors/${pointerToken(id)}`)));
@@ -119,9 +116,9 @@ export class RiskScores {
         const user = this.repository.user(accountId, userId);
         changes.push({ accountId, userId, email: user?.email ?? '', name: user?.name ?? '', previous, current, reason, cause: 'behavior', at });
       }
+      this.publish(changes);
       return after;
     });
-    this.publish(changes, onError);
     return catalogue;
   }
 
@@ -129,7 +126,7 @@ export class RiskScores {
    * Records events in order (400 naming every unknown behavior or unusable timestamp, and nothing is recorded); an event of a
    * disabled behavior is recorded but never raises the score. Announces each change of a user's level.
    */
-  inject(accountId: string, events: readonly NewRiskEvent[], pointerPrefix: (index: number) => string, onError?: ListenerErrorHandler): RecordedEvent[] {
+  inject(accountId: string, events: readonly NewRiskEvent[], pointerPrefix: (index: number) => string): RecordedEvent[] {
     const refused = events.flatMap((e, i): ErrorMessage[] => [
       ...(behaviorDefinition(e.behavior) ? [] : [unknownBehavior(e.behavior, `${pointerPrefix(i)}/behavior`)]),
       // RFC 3339 admits a leap second (23:59:60) that no JavaScript Date can hold.
@@ -140,9 +137,9 @@ export class RiskScores {
     if (refused.length > 0) throw new ApiError(400, refused);
 
     const changes: LevelChange[] = [];
-    const recorded = this.repository.transaction(() => {
+    return this.repository.transaction(() => {
       const catalogue = this.behaviors(accountId);
-      return events.map((input) => {
+      const recorded = events.map((input) => {
         const userId = userKey(input.user_id);
         const behavior = catalogue[input.behavior] as Behavior;
         const when = input.timestamp === undefined ? wholeSeconds(this.deps.now()) : new Date(input.timestamp);
@@ -186,9 +183,9 @@ export class RiskScores {
           user_risk_level: current,
         };
       });
+      this.publish(changes);
+      return recorded;
     });
-    this.publish(changes, onError);
-    return recorded;
   }
 
   /** The user's risk and events since the last reset; undefined for a user no event was ever injected for. */
@@ -227,7 +224,7 @@ export class RiskScores {
   }
 
   /** Clears the user's events and returns their level to low; false for an unknown user. */
-  reset(accountId: string, rawUserId: string, onError?: ListenerErrorHandler): boolean {
+  reset(accountId: string, rawUserId: string): boolean {
     const userId = userKey(rawUserId);
     const changes: LevelChange[] = [];
     const found = this.repository.transaction(() => {
@@ -249,13 +246,13 @@ export class RiskScores {
           at,
         });
       }
+      this.publish(changes);
       return true;
     });
-    this.publish(changes, onError);
     return found;
   }
 
-  private publish(changes: readonly LevelChange[], onError?: ListenerErrorHandler): void {
-    for (const change of changes) this.deps.levelChanges.publish(change, onError);
+  private publish(changes: readonly LevelChange[]): void {
+    for (const change of changes) this.deps.levelChanges.publish(change);
   }
 }

@@ -21,8 +21,8 @@ const TAG = 'Emulator: Shared Signals';
 
 /** The outbox as shown: everything but the Authorization header a receiver gave for its pushes. */
 function toWire(entry: OutboxRecord) {
-  const { seq: _seq, authorization: _authorization, ...shown } = entry;
-  return shown;
+  const { seq: _seq, authorization: _authorization, next_attempt_at: next, ...shown } = entry;
+  return { ...shown, next_attempt_at: next === null ? null : new Date(next).toISOString() };
 }
 
 export const ssfControls: FastifyPluginAsync<SsfControlsOptions> = async (plugin, { integrations, repository, keys, transmitter }) => {

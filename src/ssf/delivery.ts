@@ -1,20 +1,42 @@
-// The push worker: delivers pending SETs off the request path, in order per destination, with bounded retries.
+// The push worker: delivers pending SETs off the request path, one at a time per destination (lane), oldest first.
+// It reads only what is due (the oldest pending SET of each lane whose time has come), so its cost does not grow
+// with the backlog; every failure of a SET is an attempt with backoff, so it never spins.
 import type { FastifyBaseLogger } from 'fastify';
 import type { KeyStore } from './keys.js';
-import type { OutboxRecord, SsfRepository } from './repository.js';
+import type { PushPolicy } from './pushPolicy.js';
+import type { AttemptOutcome, OutboxRow, SsfRepository } from './repository.js';
+import type { SetClaims } from './events.js';
 
 export interface DeliveryOptions {
   attempts: number;
   retryDelayMs: number;
   timeoutMs: number;
+  /** Finished SETs each integration keeps. */
+  retention: number;
 }
 
 const MAX_RETRY_DELAY_MS = 300_000;
-const MAX_ERROR_BODY = 2048;
+/** The most of a receiver's answer that is read; the rest is cancelled, not buffered. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+/** The start of the answer kept with each attempt. */
+const ANSWER_KEPT = 1024;
+/** Lanes pushed at the same time. */
+const MAX_IN_FLIGHT = 32;
 
-/** A destination delivers its SETs one at a time, oldest first: the Okta tenant of an integration, or one stream. */
-function laneOf(entry: OutboxRecord): string {
-  return entry.stream_id ?? `tenant:${entry.integration_id}`;
+/** The outcome of one attempt, before it is stored. */
+interface Attempt {
+  /** delivered: 2xx; final: refused for good (4xx); retry: any other failure. */
+  kind: 'delivered' | 'final' | 'retry';
+  httpStatus: number | null;
+  error: string | null;
+  answer: string | null;
+  location: string | null;
+  /** The receiver's Retry-After, in ms, for a 429 or 503. */
+  retryAfterMs?: number;
+}
+
+function failure(error: string): Attempt {
+  return { kind: 'retry', httpStatus: null, error, answer: null, location: null };
 }
 
 /** RFC 8935 §2.3: a refused SET comes back as {err, description}. */
@@ -25,26 +47,51 @@ function describeRefusal(status: number, body: string): string {
       return typeof parsed.description === 'string' ? `${parsed.err}: ${parsed.description}` : parsed.err;
     }
   } catch {
-    // not JSON: fall through to the raw text
+    // not JSON: the status alone says it
   }
-  const text = body.trim().slice(0, MAX_ERROR_BODY);
-  return text ? `HTTP ${status}: ${text}` : `HTTP ${status}`;
+  return `HTTP ${status}`;
 }
 
 function networkError(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'timed out waiting for the receiver';
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return cause?.code ? `${error.message}: ${cause.code}` : cause?.message ? `${error.message}: ${cause.message}` : error.message;
   }
   return String(error);
 }
 
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** At most `limit` bytes of a body, as text; the rest of the stream is cancelled. */
+async function readSome(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
 export class DeliveryWorker {
-  private readonly busy = new Map<string, Promise<void>>();
-  /** When a retried SET may be tried again (monotonic ms); after a restart every pending SET is due at once. */
-  private readonly notBefore = new Map<string, number>();
-  private readonly shutdown = new AbortController();
+  /** Lanes with a push in flight, and how to abort each. */
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly settled = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
@@ -52,10 +99,17 @@ export class DeliveryWorker {
   constructor(
     private readonly repository: SsfRepository,
     private readonly keys: KeyStore,
+    private readonly policy: PushPolicy,
     private readonly options: DeliveryOptions,
     private readonly now: () => Date,
     private readonly log: FastifyBaseLogger,
   ) {}
+
+  /** At start-up, and after state was replaced: every lane's oldest pending SET is due at once. */
+  start(): void {
+    this.repository.resetLanes(Date.now());
+    this.kick();
+  }
 
   /** Looks for work soon (never synchronously: callers are on the request path). */
   kick(): void {
@@ -67,107 +121,144 @@ export class DeliveryWorker {
     });
   }
 
-  /** Aborts pushes in flight (they stay pending, retried after a restart) and waits for them to settle. */
+  /** Aborts pushes in flight (they stay pending, tried again after a restart) and waits for them to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.shutdown.abort();
-    await Promise.allSettled([...this.busy.values()]);
+    for (const controller of this.inFlight.values()) controller.abort();
+    await Promise.allSettled([...this.settled]);
   }
 
   private run(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const heads = new Map<string, OutboxRecord>();
-    for (const entry of this.repository.pendingPushes()) {
-      const lane = laneOf(entry);
-      if (!heads.has(lane)) heads.set(lane, entry);
-    }
-    let wake = Infinity;
-    const now = performance.now();
-    for (const [lane, entry] of heads) {
-      if (this.busy.has(lane)) continue;
-      const due = this.notBefore.get(entry.jti) ?? 0;
-      if (due > now) {
-        wake = Math.min(wake, due);
-        continue;
+    const now = Date.now();
+    if (this.inFlight.size < MAX_IN_FLIGHT) {
+      for (const row of this.repository.due(now, MAX_IN_FLIGHT - this.inFlight.size)) {
+        if (this.inFlight.has(row.lane)) continue;
+        // Leased while it is tried: not due again before the attempt has surely ended.
+        this.repository.setNextAttempt(row.jti, now + this.options.timeoutMs + 1000);
+        const controller = new AbortController();
+        this.inFlight.set(row.lane, controller);
+        const work = this.deliver(row, controller.signal)
+          .catch((err: unknown) => this.log.error({ err, jti: row.jti }, 'SET delivery failed unexpectedly'))
+          .finally(() => {
+            this.inFlight.delete(row.lane);
+            this.settled.delete(work);
+            this.kick();
+          });
+        this.settled.add(work);
       }
-      const work = this.deliver(entry)
-        .catch((err: unknown) => this.log.error({ err, jti: entry.jti }, 'SET delivery failed unexpectedly'))
-        .finally(() => {
-          this.busy.delete(lane);
-          this.kick();
-        });
-      this.busy.set(lane, work);
     }
-    if (wake !== Infinity) {
-      this.timer = setTimeout(() => this.run(), Math.max(0, wake - performance.now()));
+    const next = this.repository.nextDue();
+    if (next !== null) {
+      this.timer = setTimeout(() => this.run(), Math.max(0, next - Date.now()));
       this.timer.unref();
     }
   }
 
-  private async deliver(entry: OutboxRecord): Promise<void> {
-    const token = entry.token ?? (await this.signed(entry));
-    if (this.stopped || !entry.target) return;
-    const attempts = entry.attempts + 1;
-    let status: number | null = null;
-    let failure: string;
+  private async deliver(row: OutboxRow, shutdown: AbortSignal): Promise<void> {
+    const attempt = await this.attempt(row, shutdown);
+    // A shutdown is not the receiver's fault: the SET stays pending, with no attempt counted.
+    if (attempt === undefined || this.stopped) return;
+    this.record(row, attempt);
+  }
+
+  /** One attempt; undefined when the SET is held (SSF_PUSH) or the worker is stopping. */
+  private async attempt(row: OutboxRow, shutdown: AbortSignal): Promise<Attempt | undefined> {
+    if (!row.target) return failure('the SET has no target to push to');
+    const reason = this.policy.holdReason(row.target);
+    if (reason !== undefined) {
+      this.repository.hold(row.jti, row.lane, reason);
+      return undefined;
+    }
+    let token: string;
     try {
-      const response = await fetch(entry.target, {
+      token = await signedToken(this.repository, this.keys, row);
+    } catch (error) {
+      return failure(`the SET could not be signed: ${(error as Error).message}`);
+    }
+    // Our own timer, not AbortSignal.any([..., AbortSignal.timeout()]), which stops firing after a GC on Node 20.
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new Error('timed out waiting for the receiver')), this.options.timeoutMs);
+    const onShutdown = () => controller.abort(new Error('the emulator is stopping'));
+    shutdown.addEventListener('abort', onShutdown);
+    try {
+      const response = await fetch(row.target, {
         method: 'POST',
+        redirect: 'manual',
         headers: {
           'content-type': 'application/secevent+jwt',
           accept: 'application/json',
-          ...(entry.authorization ? { authorization: entry.authorization } : {}),
+          ...(row.authorization ? { authorization: row.authorization } : {}),
         },
         body: token,
-        signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.options.timeoutMs)]),
+        signal: controller.signal,
       });
-      status = response.status;
-      const body = await response.text();
-      if (response.ok) {
-        const at = this.now().toISOString();
-        this.repository.recordAttempt({ jti: entry.jti, status: 'delivered', attempts, http_status: status, error: null, at, delivered_at: at });
-        this.notBefore.delete(entry.jti);
-        return;
+      const status = response.status;
+      const body = await readSome(response.body, MAX_ANSWER_BYTES);
+      const answer = body === '' ? null : body.slice(0, ANSWER_KEPT);
+      if (status >= 200 && status < 300) return { kind: 'delivered', httpStatus: status, error: null, answer, location: null };
+      if (status >= 300 && status < 400) {
+        const location = response.headers.get('location');
+        return { kind: 'retry', httpStatus: status, error: `HTTP ${status}: redirects are not followed`, answer, location };
       }
-      failure = describeRefusal(status, body);
-      if (status >= 400 && status < 500) {
-        // The receiver refused this SET (RFC 8935): sending it again would be refused again.
-        this.record(entry, attempts, 'failed', status, failure);
-        return;
-      }
+      const error = describeRefusal(status, body);
+      // The receiver refused this SET (RFC 8935): sending it again would be refused again; 408 and 429 are not refusals.
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'final', httpStatus: status, error, answer, location: null };
+      const after = status === 429 || status === 503 ? retryAfterMs(response.headers.get('retry-after'), Date.now()) : undefined;
+      return { kind: 'retry', httpStatus: status, error, answer, location: null, ...(after === undefined ? {} : { retryAfterMs: after }) };
     } catch (error) {
-      // A shutdown is not the receiver's fault: the SET stays pending, with no attempt counted.
-      if (this.shutdown.signal.aborted) return;
-      failure = networkError(error);
+      if (shutdown.aborted) return undefined;
+      return failure(controller.signal.aborted ? (controller.signal.reason as Error).message : networkError(error));
+    } finally {
+      clearTimeout(timeout);
+      shutdown.removeEventListener('abort', onShutdown);
     }
-    if (attempts >= this.options.attempts) {
-      this.record(entry, attempts, 'failed', status, `gave up after ${attempts} attempts: ${failure}`);
+  }
+
+  private record(row: OutboxRow, attempt: Attempt): void {
+    const attempts = row.attempts + 1;
+    const at = this.now().toISOString();
+    const outcome: AttemptOutcome = {
+      jti: row.jti,
+      lane: row.lane,
+      integrationId: row.integration_id,
+      status: 'pending',
+      attempts,
+      http_status: attempt.httpStatus,
+      error: attempt.error,
+      at,
+      delivered_at: null,
+      next_attempt_at: null,
+      log: { at, http_status: attempt.httpStatus, error: attempt.error, answer: attempt.answer, location: attempt.location },
+    };
+    if (attempt.kind === 'delivered') {
+      this.repository.recordAttempt({ ...outcome, status: 'delivered', delivered_at: at }, this.options.retention);
       return;
     }
-    this.record(entry, attempts, 'pending', status, failure);
-    const delay = Math.min(this.options.retryDelayMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
-    this.notBefore.set(entry.jti, performance.now() + delay);
-  }
-
-  private record(entry: OutboxRecord, attempts: number, status: 'pending' | 'failed', httpStatus: number | null, error: string): void {
-    if (status === 'failed') this.notBefore.delete(entry.jti);
-    this.repository.recordAttempt({ jti: entry.jti, status, attempts, http_status: httpStatus, error, at: this.now().toISOString(), delivered_at: null });
-    this.log.warn({ jti: entry.jti, target: entry.target, attempts, http_status: httpStatus, error }, 'SET push not accepted');
-  }
-
-  /** Signs an entry once and stores the token, so every attempt (and the outbox) carries the same bytes. */
-  private async signed(entry: OutboxRecord): Promise<string> {
-    return signEntry(this.repository, this.keys, entry);
+    if (attempt.kind === 'final' || attempts >= this.options.attempts) {
+      const error = attempt.kind === 'final' ? attempt.error : `gave up after ${attempts} attempts: ${attempt.error}`;
+      this.repository.recordAttempt({ ...outcome, status: 'failed', error }, this.options.retention);
+    } else {
+      const backoff = this.options.retryDelayMs * 2 ** (attempts - 1);
+      const delay = Math.min(attempt.retryAfterMs ?? backoff, MAX_RETRY_DELAY_MS);
+      this.repository.recordAttempt({ ...outcome, next_attempt_at: Date.now() + delay }, this.options.retention);
+    }
+    this.log.warn({ jti: row.jti, target: row.target, attempts, http_status: attempt.httpStatus, error: attempt.error }, 'SET push not accepted');
   }
 }
 
-export async function signEntry(repository: SsfRepository, keys: KeyStore, entry: OutboxRecord): Promise<string> {
-  if (entry.token) return entry.token;
-  const { token, kid } = await keys.sign(entry.account_tag, entry.claims);
+/**
+ * The SET's compact JWS: signed once and stored, so every attempt (and the outbox) carries the same bytes; signed
+ * again when the key it was signed with is no longer the account's (state imported without its keys).
+ */
+export async function signedToken(repository: SsfRepository, keys: KeyStore, entry: Pick<OutboxRow, 'jti' | 'account_tag' | 'token' | 'kid' | 'claims'>): Promise<string> {
+  if (entry.token && entry.kid && repository.hasKey(entry.account_tag, entry.kid)) return entry.token;
+  const claims = JSON.parse(entry.claims) as unknown;
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new Error('the stored claims are not a JSON object');
+  const { token, kid } = await keys.sign(entry.account_tag, claims as SetClaims);
   repository.setToken(entry.jti, token, kid);
-  // Another signer may have won the race: the stored token is the one.
-  return repository.outboxEntry(entry.jti)?.token ?? token;
+  return token;
 }

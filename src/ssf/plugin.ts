@@ -11,6 +11,7 @@ import { ssfControls } from './controls.js';
 import { DeliveryWorker } from './delivery.js';
 import { KeyStore } from './keys.js';
 import { PollWaiters } from './poll.js';
+import { PushPolicy } from './pushPolicy.js';
 import { SsfRepository } from './repository.js';
 import { ssfRoutes } from './routes.js';
 import { Transmitter } from './transmitter.js';
@@ -36,6 +37,8 @@ export interface SharedSignals {
   routes: FastifyPluginAsync;
   /** The outbox, event profiles and key rotation, registered inside the control API's plugin. */
   controls: FastifyPluginAsync;
+  /** After the control API replaced state (import, reset): every lane's oldest pending SET is due now. */
+  stateReplaced: () => void;
 }
 
 export function sharedSignals(deps: SharedSignalsDeps): SharedSignals {
@@ -43,10 +46,17 @@ export function sharedSignals(deps: SharedSignalsDeps): SharedSignals {
   const repository = new SsfRepository(deps.db);
   const keys = new KeyStore(repository, now);
   const waiters = new PollWaiters();
+  const policy = new PushPolicy(config.ssfPush, log);
   const worker = new DeliveryWorker(
     repository,
     keys,
-    { attempts: config.ssfDeliveryAttempts, retryDelayMs: config.ssfRetryDelayMs, timeoutMs: config.ssfDeliveryTimeoutMs },
+    policy,
+    {
+      attempts: config.ssfDeliveryAttempts,
+      retryDelayMs: config.ssfRetryDelayMs,
+      timeoutMs: config.ssfDeliveryTimeoutMs,
+      retention: config.ssfOutboxRetention,
+    },
     now,
     log,
   );
@@ -60,32 +70,21 @@ export function sharedSignals(deps: SharedSignalsDeps): SharedSignals {
     pollWaitMs: config.ssfPollWaitMs,
     waiters,
     keys,
-    onEnqueued: (streamIds) => {
+    policy,
+    onEnqueued: (lanes) => {
       worker.kick();
-      waiters.notify(streamIds);
+      waiters.notify(lanes);
     },
   });
 
-  const logFailure = (err: unknown) => log.error({ err }, 'Shared Signals transmitter failed to record SETs');
   const routes: FastifyPluginAsync = async (app) => {
+    // Called inside the change's transaction: a SET that cannot be recorded fails the change with it.
     const unsubscribe = [
-      deps.levelChanges.subscribe((change) => {
-        try {
-          transmitter.levelChanged(change);
-        } catch (err) {
-          logFailure(err);
-        }
-      }),
-      deps.integrationEvents.subscribe((event) => {
-        try {
-          transmitter.integrationChanged(event);
-        } catch (err) {
-          logFailure(err);
-        }
-      }),
+      deps.levelChanges.subscribe((change) => transmitter.levelChanged(change)),
+      deps.integrationEvents.subscribe((event) => transmitter.integrationChanged(event)),
     ];
     // Undelivered SETs from an earlier run go out as soon as the app is ready.
-    app.addHook('onReady', async () => worker.kick());
+    app.addHook('onReady', async () => worker.start());
     // Long polls answer before the server waits for in-flight requests; pushes in flight stop before the database closes.
     app.addHook('preClose', async () => waiters.close());
     app.addHook('onClose', async () => {
@@ -105,5 +104,5 @@ export function sharedSignals(deps: SharedSignalsDeps): SharedSignals {
   const controls: FastifyPluginAsync = async (app) => {
     await app.register(ssfControls, { integrations, repository, keys, transmitter });
   };
-  return { routes, controls };
+  return { routes, controls, stateReplaced: () => worker.start() };
 }

@@ -1,19 +1,20 @@
-// Long polling (RFC 8936 with returnImmediately=false): a poll waits until its stream gets a SET or time runs out.
+// Long polling (RFC 8936 with returnImmediately=false): a poll waits until its lane (a stream, or an integration's
+// held tenant pushes) gets a SET or time runs out.
 
 export class PollWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
   private closed = false;
 
   /** Resolves when the stream gets a SET, after `ms`, or when the app closes, whichever is first. */
-  wait(streamId: string, ms: number): Promise<void> {
+  wait(lane: string, ms: number): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const set = this.waiting.get(streamId) ?? new Set();
-      this.waiting.set(streamId, set);
+      const set = this.waiting.get(lane) ?? new Set();
+      this.waiting.set(lane, set);
       const done = () => {
         clearTimeout(timer);
         set.delete(done);
-        if (set.size === 0) this.waiting.delete(streamId);
+        if (set.size === 0) this.waiting.delete(lane);
         resolve();
       };
       const timer = setTimeout(done, ms);
@@ -21,8 +22,8 @@ export class PollWaiters {
     });
   }
 
-  notify(streamIds: Iterable<string>): void {
-    for (const id of streamIds) for (const done of [...(this.waiting.get(id) ?? [])]) done();
+  notify(lanes: Iterable<string>): void {
+    for (const id of lanes) for (const done of [...(this.waiting.get(id) ?? [])]) done();
   }
 
   /** Answers every waiting poll now, so closing the app never waits for a long poll. */

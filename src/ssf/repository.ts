@@ -40,6 +40,17 @@ interface StreamRow extends Omit<StreamRecord, 'events_requested' | 'disabled_by
 
 export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'held' | 'queued' | 'acknowledged' | 'dropped' | 'canceled';
 
+/** One push attempt as the outbox keeps it. */
+export interface AttemptRecord {
+  at: string;
+  http_status: number | null;
+  error: string | null;
+  /** The start of the receiver's answer. */
+  answer: string | null;
+  /** Where a 3xx pointed (redirects are never followed). */
+  location: string | null;
+}
+
 export interface OutboxRecord {
   seq: number;
   jti: string;
@@ -61,13 +72,42 @@ export interface OutboxRecord {
   created_at: string;
   last_attempt_at: string | null;
   delivered_at: string | null;
+  /** When the worker tries it next (ms since the epoch): only on the oldest pending SET of its lane. */
+  next_attempt_at: number | null;
+  attempt_log: AttemptRecord[];
 }
 
-interface OutboxRow extends Omit<OutboxRecord, 'claims'> {
+/** An outbox row as stored: JSON columns unparsed (the push worker parses them itself, and survives a bad one). */
+export interface OutboxRow extends Omit<OutboxRecord, 'claims' | 'attempt_log'> {
+  lane: string;
   claims: string;
+  attempt_log: string;
 }
 
-export type NewOutboxEntry = Omit<OutboxRecord, 'seq' | 'token' | 'kid' | 'attempts' | 'http_status' | 'error' | 'last_attempt_at' | 'delivered_at'>;
+export type NewOutboxEntry = Pick<
+  OutboxRecord,
+  'jti' | 'account_tag' | 'integration_id' | 'stream_id' | 'txn' | 'event_type' | 'delivery' | 'target' | 'authorization' | 'claims' | 'status' | 'error' | 'created_at'
+>;
+
+/** The outcome of one push attempt: the SET's new status and, while it stays pending, when it is tried next. */
+export interface AttemptOutcome {
+  jti: string;
+  lane: string;
+  integrationId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  http_status: number | null;
+  error: string | null;
+  at: string;
+  delivered_at: string | null;
+  next_attempt_at: number | null;
+  log: AttemptRecord;
+}
+
+/** The lane of the integration's own Okta tenant (a stream's lane is its stream id). */
+export function tenantLane(integrationId: string): string {
+  return `tenant:${integrationId}`;
+}
 
 export interface OutboxFilter {
   account_id?: string;
@@ -80,7 +120,9 @@ export interface OutboxFilter {
 const STREAM_COLUMNS =
   'stream_id, account_tag, integration_id, events_requested, delivery_method, endpoint_url, authorization_header, description, status, reason, disabled_by_transmitter, created_at';
 const OUTBOX_COLUMNS =
-  'seq, jti, account_tag, integration_id, stream_id, txn, event_type, delivery, target, authorization, claims, token, kid, status, attempts, http_status, error, created_at, last_attempt_at, delivered_at';
+  'seq, jti, account_tag, integration_id, stream_id, lane, txn, event_type, delivery, target, authorization, claims, token, kid, status, attempts, http_status, error, created_at, last_attempt_at, delivered_at, next_attempt_at, attempt_log';
+/** Statuses of a SET that is done: kept for the record, and pruned past the retention. */
+const FINISHED = "status NOT IN ('pending', 'held', 'queued')";
 
 function toStream(row: StreamRow): StreamRecord {
   return {
@@ -90,8 +132,17 @@ function toStream(row: StreamRow): StreamRecord {
   };
 }
 
-function toOutbox(row: OutboxRow): OutboxRecord {
-  return { ...row, claims: JSON.parse(row.claims) as SetClaims };
+/** A JSON column as stored; a value that does not parse (a database edited by hand) reads as `fallback`. */
+function parsed<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function toOutbox({ lane: _lane, ...row }: OutboxRow): OutboxRecord {
+  return { ...row, claims: parsed(row.claims, {} as SetClaims), attempt_log: parsed<AttemptRecord[]>(row.attempt_log, []) };
 }
 
 export class SsfRepository {
@@ -105,6 +156,7 @@ export class SsfRepository {
       insertKey: p<KeyRow>(
         'INSERT INTO ssf_keys (kid, account_tag, private_jwk, public_jwk, created_at, retired_at) VALUES (@kid, @account_tag, @private_jwk, @public_jwk, @created_at, @retired_at)',
       ),
+      hasKey: p<[string, string], number>('SELECT 1 FROM ssf_keys WHERE account_tag = ? AND kid = ?'),
       retireKeys: p<[string, string]>('UPDATE ssf_keys SET retired_at = ? WHERE account_tag = ? AND retired_at IS NULL'),
 
       profile: p<[string], { event_profile: SsfEventProfile | null }>('SELECT event_profile FROM ssf_integration_settings WHERE integration_id = ?'),
@@ -136,28 +188,48 @@ export class SsfRepository {
       deleteSubjectsOfStream: p<[string]>('DELETE FROM ssf_stream_subjects WHERE stream_id = ?'),
       deleteSubjectsOf: p<[string]>('DELETE FROM ssf_stream_subjects WHERE stream_id IN (SELECT stream_id FROM ssf_streams WHERE integration_id = ?)'),
 
-      insertOutbox: p<Omit<OutboxRow, 'seq' | 'token' | 'kid' | 'attempts' | 'http_status' | 'error' | 'last_attempt_at' | 'delivered_at'>>(
-        `INSERT INTO ssf_outbox (jti, account_tag, integration_id, stream_id, txn, event_type, delivery, target, authorization, claims, status, created_at)
-         VALUES (@jti, @account_tag, @integration_id, @stream_id, @txn, @event_type, @delivery, @target, @authorization, @claims, @status, @created_at)`,
+      insertOutbox: p<Omit<NewOutboxEntry, 'claims'> & { claims: string }>(
+        `INSERT INTO ssf_outbox (jti, account_tag, integration_id, stream_id, txn, event_type, delivery, target, authorization, claims, status, error, created_at)
+         VALUES (@jti, @account_tag, @integration_id, @stream_id, @txn, @event_type, @delivery, @target, @authorization, @claims, @status, @error, @created_at)`,
       ),
       outboxByJti: p<[string], OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE jti = ?`),
-      pendingPushes: p<[], OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE status = 'pending' ORDER BY seq`),
-      setToken: p<[string, string, string]>('UPDATE ssf_outbox SET token = ?, kid = ? WHERE jti = ? AND token IS NULL'),
-      recordAttempt: p<{ jti: string; status: OutboxStatus; attempts: number; http_status: number | null; error: string | null; at: string; delivered_at: string | null }>(
+      // The oldest pending SET of a lane gets a time if it has none: after an enqueue, a finished head, a release.
+      refreshLane: p<{ lane: string; now: number }>(
+        `UPDATE ssf_outbox SET next_attempt_at = @now WHERE next_attempt_at IS NULL
+         AND seq = (SELECT seq FROM ssf_outbox WHERE lane = @lane AND status = 'pending' ORDER BY seq LIMIT 1)`,
+      ),
+      clearHeads: p<[]>(`UPDATE ssf_outbox SET next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at IS NOT NULL`),
+      setHeads: p<[number]>(
+        `UPDATE ssf_outbox SET next_attempt_at = ? WHERE seq IN (SELECT min(seq) FROM ssf_outbox WHERE status = 'pending' GROUP BY lane)`,
+      ),
+      due: p<[number, number], OutboxRow>(
+        `SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+         ORDER BY next_attempt_at LIMIT ?`,
+      ),
+      nextDue: p<[], number | null>(`SELECT min(next_attempt_at) FROM ssf_outbox WHERE status = 'pending' AND next_attempt_at IS NOT NULL`),
+      setNextAttempt: p<[number, string]>(`UPDATE ssf_outbox SET next_attempt_at = ? WHERE jti = ? AND status = 'pending'`),
+      setToken: p<[string, string, string]>('UPDATE ssf_outbox SET token = ?, kid = ? WHERE jti = ?'),
+      recordAttempt: p<Omit<AttemptOutcome, 'lane' | 'integrationId' | 'log'> & { log: string }>(
         `UPDATE ssf_outbox SET status = @status, attempts = @attempts, http_status = @http_status, error = @error,
-         last_attempt_at = @at, delivered_at = @delivered_at WHERE jti = @jti AND status = 'pending'`,
+         last_attempt_at = @at, delivered_at = @delivered_at, next_attempt_at = @next_attempt_at,
+         attempt_log = json_insert(attempt_log, '$[#]', json(@log)) WHERE jti = @jti AND status = 'pending'`,
       ),
-      queued: p<[string, number], OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE stream_id = ? AND status = 'queued' ORDER BY seq LIMIT ?`),
-      countQueued: p<[string], number>(`SELECT count(*) FROM ssf_outbox WHERE stream_id = ? AND status = 'queued'`),
+      hold: p<[string, string]>(`UPDATE ssf_outbox SET status = 'held', error = ?, next_attempt_at = NULL WHERE jti = ? AND status = 'pending'`),
+      prune: p<[string, string, number]>(
+        `DELETE FROM ssf_outbox WHERE integration_id = ? AND ${FINISHED} AND seq <= (
+           SELECT seq FROM ssf_outbox WHERE integration_id = ? AND ${FINISHED} ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+      ),
+      waiting: p<[string, string, number], OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE lane = ? AND status = ? ORDER BY seq LIMIT ?`),
+      countWaiting: p<[string, string], number>(`SELECT count(*) FROM ssf_outbox WHERE lane = ? AND status = ?`),
       markPolled: p<[string, string]>('UPDATE ssf_outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE jti = ?'),
-      acknowledge: p<[string, string, string]>(
-        `UPDATE ssf_outbox SET status = 'acknowledged', delivered_at = ? WHERE stream_id = ? AND jti = ? AND status = 'queued'`,
+      acknowledge: p<[string, string, string, string]>(
+        `UPDATE ssf_outbox SET status = 'acknowledged', delivered_at = ? WHERE lane = ? AND jti = ? AND status = ?`,
       ),
-      rejectPolled: p<[string, string, string]>(`UPDATE ssf_outbox SET status = 'failed', error = ? WHERE stream_id = ? AND jti = ? AND status = 'queued'`),
+      rejectPolled: p<[string, string, string, string]>(`UPDATE ssf_outbox SET status = 'failed', error = ? WHERE lane = ? AND jti = ? AND status = ?`),
       release: p<[string, string]>(`UPDATE ssf_outbox SET status = ? WHERE stream_id = ? AND status = 'held'`),
       dropHeld: p<[string]>(`UPDATE ssf_outbox SET status = 'dropped', error = 'stream disabled' WHERE stream_id = ? AND status = 'held'`),
       cancelTenantPushes: p<[string, string]>(
-        `UPDATE ssf_outbox SET status = 'canceled', error = ? WHERE integration_id = ? AND stream_id IS NULL AND status = 'pending'`,
+        `UPDATE ssf_outbox SET status = 'canceled', error = ? WHERE lane = ? AND status IN ('pending', 'held')`,
       ),
       cancelAll: p<[string, string]>(
         `UPDATE ssf_outbox SET status = 'canceled', error = ? WHERE integration_id = ? AND status IN ('pending', 'held', 'queued')`,
@@ -177,6 +249,11 @@ export class SsfRepository {
   // ---- keys
   keys(accountId: string): KeyRow[] {
     return this.s.keys.all(accountId);
+  }
+
+  /** Whether `kid` is one of the account's keys (current or retired). */
+  hasKey(accountId: string, kid: string): boolean {
+    return this.s.hasKey.pluck().get(accountId, kid) !== undefined;
   }
 
   currentKey(accountId: string): KeyRow | undefined {
@@ -228,6 +305,7 @@ export class SsfRepository {
       this.s.updateStream.run(this.toRow(stream));
       if (stream.status === 'enabled') {
         this.s.release.run(stream.delivery_method === PUSH ? 'pending' : 'queued', stream.stream_id);
+        this.s.refreshLane.run({ lane: stream.stream_id, now: Date.now() });
       } else if (stream.status === 'disabled') {
         this.s.dropHeld.run(stream.stream_id);
       }
@@ -264,11 +342,21 @@ export class SsfRepository {
   }
 
   // ---- outbox
-  /** Records SETs in one transaction, in the order given (their delivery order). */
+  /**
+   * Records SETs in the order given (their delivery order). A pending SET that is the first of its lane is due at
+   * once; the others wait behind it. Runs inside the caller's transaction when there is one (better-sqlite3 nests
+   * it as a savepoint), so a change and the SETs it causes are stored together or not at all.
+   */
   enqueue(entries: NewOutboxEntry[]): void {
     if (entries.length === 0) return;
     this.db.transaction(() => {
-      for (const entry of entries) this.s.insertOutbox.run({ ...entry, claims: JSON.stringify(entry.claims) });
+      const lanes = new Set<string>();
+      for (const entry of entries) {
+        this.s.insertOutbox.run({ ...entry, claims: JSON.stringify(entry.claims) });
+        if (entry.status === 'pending') lanes.add(entry.stream_id ?? tenantLane(entry.integration_id));
+      }
+      const now = Date.now();
+      for (const lane of lanes) this.s.refreshLane.run({ lane, now });
     })();
   }
 
@@ -277,39 +365,73 @@ export class SsfRepository {
     return row && toOutbox(row);
   }
 
-  pendingPushes(): OutboxRecord[] {
-    return this.s.pendingPushes.all().map(toOutbox);
+  /** Up to `limit` SETs due by `now`: at most one per lane, its oldest pending one. */
+  due(now: number, limit: number): OutboxRow[] {
+    return this.s.due.all(now, limit);
+  }
+
+  /** When the next pending SET is due (ms since the epoch), or null when none is waiting. */
+  nextDue(): number | null {
+    return this.s.nextDue.pluck().get() as number | null;
+  }
+
+  /** Moves a pending SET's next attempt (a lease while it is being tried). */
+  setNextAttempt(jti: string, at: number): void {
+    this.s.setNextAttempt.run(at, jti);
+  }
+
+  /** Makes the oldest pending SET of every lane due now: at start-up, and after state was replaced. */
+  resetLanes(now: number): void {
+    this.db.transaction(() => {
+      this.s.clearHeads.run();
+      this.s.setHeads.run(now);
+    })();
   }
 
   setToken(jti: string, token: string, kid: string): void {
     this.s.setToken.run(token, kid, jti);
   }
 
-  recordAttempt(attempt: { jti: string; status: OutboxStatus; attempts: number; http_status: number | null; error: string | null; at: string; delivered_at: string | null }): void {
-    this.s.recordAttempt.run(attempt);
-  }
-
-  cancelTenantPushes(integrationId: string, reason: string): void {
-    this.s.cancelTenantPushes.run(reason, integrationId);
-  }
-
   /**
-   * One RFC 8936 poll: acknowledges, records receiver errors, then returns up to `max` queued SETs in order
-   * (unacknowledged ones come again) and whether more are waiting.
+   * Records one push attempt. A SET that is done hands its lane to the next one, and the integration's finished
+   * SETs beyond `keep` are pruned, oldest first.
    */
-  poll(streamId: string, ack: string[], errors: Record<string, string>, max: number, at: string): { entries: OutboxRecord[]; more: boolean } {
-    return this.db.transaction(() => {
-      for (const jti of ack) this.s.acknowledge.run(at, streamId, jti);
-      for (const [jti, error] of Object.entries(errors)) this.s.rejectPolled.run(error, streamId, jti);
-      const entries = max > 0 ? this.s.queued.all(streamId, max).map(toOutbox) : [];
-      for (const entry of entries) this.s.markPolled.run(at, entry.jti);
-      const total = this.s.countQueued.pluck().get(streamId) as number;
-      return { entries, more: total > entries.length };
+  recordAttempt(outcome: AttemptOutcome, keep: number): void {
+    const { lane, integrationId, log, ...row } = outcome;
+    this.db.transaction(() => {
+      this.s.recordAttempt.run({ ...row, log: JSON.stringify(log) });
+      if (outcome.status === 'pending') return;
+      this.s.refreshLane.run({ lane, now: Date.now() });
+      this.s.prune.run(integrationId, integrationId, keep);
     })();
   }
 
-  hasQueued(streamId: string): boolean {
-    return (this.s.countQueued.pluck().get(streamId) as number) > 0;
+  /** Holds a pending SET instead of pushing it (SSF_PUSH); the next one of its lane becomes due. */
+  hold(jti: string, lane: string, reason: string): void {
+    this.db.transaction(() => {
+      this.s.hold.run(reason, jti);
+      this.s.refreshLane.run({ lane, now: Date.now() });
+    })();
+  }
+
+  cancelTenantPushes(integrationId: string, reason: string): void {
+    this.s.cancelTenantPushes.run(reason, tenantLane(integrationId));
+  }
+
+  /**
+   * One RFC 8936 poll of a lane's SETs in `status` (a poll stream's queued ones, or the held pushes of an
+   * integration's tenant): acknowledges, records receiver errors, then returns up to `max` of them in order
+   * (unacknowledged ones come again) and whether more are waiting.
+   */
+  poll(lane: string, status: 'queued' | 'held', ack: string[], errors: Record<string, string>, max: number, at: string): { entries: OutboxRow[]; more: boolean } {
+    return this.db.transaction(() => {
+      for (const jti of ack) this.s.acknowledge.run(at, lane, jti, status);
+      for (const [jti, error] of Object.entries(errors)) this.s.rejectPolled.run(error, lane, jti, status);
+      const entries = max > 0 ? this.s.waiting.all(lane, status, max) : [];
+      for (const entry of entries) this.s.markPolled.run(at, entry.jti);
+      const total = this.s.countWaiting.pluck().get(lane, status) as number;
+      return { entries, more: total > entries.length };
+    })();
   }
 
   list(filter: OutboxFilter): OutboxRecord[] {

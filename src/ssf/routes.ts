@@ -360,5 +360,22 @@ export const ssfRoutes: FastifyPluginAsync<SsfRoutesOptions> = async (plugin, op
         return transmitter.poll(streamOf(integration, request.params.stream_id), request.body);
       },
     );
+
+    streams.post(
+      '/ssf/:integration_id/poll',
+      {
+        schema: {
+          operationId: 'ssf-tenant-poll',
+          summary: "Poll the SETs held for the integration's tenant (RFC 8936): the pushes SSF_PUSH did not send.",
+          description:
+            "With SSF_PUSH=local (the default) a SET for a tenant that is not a local host is held in the outbox instead of pushed; a receiver or a test reads it here. Acknowledged SETs are done; the others come again. Without returnImmediately=true an empty poll waits up to SSF_POLL_WAIT_MS.",
+          tags: [STREAM_TAG],
+          params: IntegrationIdParams,
+          body: PollBody,
+          response: { 200: PollResponse, ...failures },
+        },
+      },
+      async (request) => transmitter.pollHeld(integrationOf(request.params.integration_id), request.body),
+    );
   });
 };

@@ -149,6 +149,19 @@ export const OutboxEntry = Type.Object({
   created_at: Type.String(),
   last_attempt_at: Type.Union([Type.String(), Type.Null()]),
   delivered_at: Type.Union([Type.String(), Type.Null()]),
+  next_attempt_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When the push worker tries it next: set on the oldest pending SET of each destination.',
+  }),
+  attempt_log: Type.Array(
+    Type.Object({
+      at: Type.String(),
+      http_status: Type.Union([Type.Integer(), Type.Null()]),
+      error: Type.Union([Type.String(), Type.Null()]),
+      answer: Type.Union([Type.String(), Type.Null()], { description: "The start of the receiver's answer (at most 1 KiB)." }),
+      location: Type.Union([Type.String(), Type.Null()], { description: 'Where a 3xx pointed; redirects are not followed.' }),
+    }),
+    { description: 'Every push attempt, oldest first.' },
+  ),
 });
 
 const Profile = Type.Union(SSF_EVENT_PROFILES.map((p) => Type.Literal(p)));

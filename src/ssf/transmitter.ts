@@ -13,10 +13,11 @@ import {
   type Envelope,
   type SetClaims,
 } from './events.js';
-import { signEntry } from './delivery.js';
+import { signedToken } from './delivery.js';
 import type { KeyStore } from './keys.js';
 import type { PollWaiters } from './poll.js';
-import { POLL, PUSH, type NewOutboxEntry, type SsfRepository, type StreamRecord, type StreamStatus } from './repository.js';
+import type { PushPolicy } from './pushPolicy.js';
+import { POLL, PUSH, tenantLane, type NewOutboxEntry, type SsfRepository, type StreamRecord, type StreamStatus } from './repository.js';
 import type { CreateStreamBody, PollBody, UpdateStreamBody } from './schemas.js';
 
 export interface TransmitterDeps {
@@ -28,10 +29,18 @@ export interface TransmitterDeps {
   newId: () => string;
   keys: KeyStore;
   waiters: PollWaiters;
+  /** SSF_PUSH: a push to a host it does not allow is held in the outbox instead. */
+  policy: PushPolicy;
   /** How long a poll without returnImmediately waits for a SET. */
   pollWaitMs: number;
-  /** Called after SETs were recorded: wakes the push worker and waiting polls. */
-  onEnqueued: (streamIds: string[]) => void;
+  /** Called after SETs were recorded, with their lanes: wakes the push worker and the polls waiting on them. */
+  onEnqueued: (lanes: string[]) => void;
+}
+
+/** An RFC 8936 poll's answer: SETs by jti, and whether more are waiting. */
+interface PollAnswer {
+  sets: Record<string, string>;
+  moreAvailable: boolean;
 }
 
 /** Receiver-supplied properties of a stream, as stored. */
@@ -93,6 +102,9 @@ export class Transmitter {
 
   private entry(integration: IntegrationRecord, claims: SetClaims, stream: StreamRecord | undefined, status: NewOutboxEntry['status']): NewOutboxEntry {
     const push = stream === undefined || stream.delivery_method === PUSH;
+    const target = stream === undefined ? tenantPushUrl(integration.tenant_url) : push ? stream.endpoint_url : null;
+    // A push SSF_PUSH does not allow waits in the outbox, held, with the reason.
+    const held = status === 'pending' && target !== null ? this.deps.policy.holdReason(target) : undefined;
     return {
       jti: claims.jti,
       account_tag: integration.account_tag,
@@ -101,10 +113,11 @@ export class Transmitter {
       txn: claims.txn,
       event_type: Object.keys(claims.events)[0] as string,
       delivery: push ? 'push' : 'poll',
-      target: stream === undefined ? tenantPushUrl(integration.tenant_url) : push ? stream.endpoint_url : null,
+      target,
       authorization: stream?.authorization_header ?? null,
       claims,
-      status,
+      status: held === undefined ? status : 'held',
+      error: held ?? null,
       created_at: this.deps.now().toISOString(),
     };
   }
@@ -117,8 +130,7 @@ export class Transmitter {
 
   private record(entries: NewOutboxEntry[]): void {
     this.deps.repository.enqueue(entries);
-    const streams = [...new Set(entries.map((e) => e.stream_id).filter((id): id is string => id !== null))];
-    if (entries.length > 0) this.deps.onEnqueued(streams);
+    if (entries.length > 0) this.deps.onEnqueued([...new Set(entries.map((e) => e.stream_id ?? tenantLane(e.integration_id)))]);
   }
 
   /** One SET per active integration (to its Okta tenant) and per matching stream, all sharing one txn. */
@@ -235,23 +247,32 @@ export class Transmitter {
    * RFC 8936: acknowledges, records the receiver's errors, then answers up to maxEvents queued SETs (signed, in
    * order; unacknowledged ones come again). Without returnImmediately, an empty poll waits for a SET first.
    */
-  async poll(stream: StreamRecord, body: PollBody): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+  async poll(stream: StreamRecord, body: PollBody): Promise<PollAnswer> {
     if (stream.delivery_method !== POLL) {
       throw new ApiError(400, [{ code: ErrorCode.ssfInvalidStream, message: `Stream ${stream.stream_id} is delivered by push, not poll` }]);
     }
+    return this.pollLane(stream.stream_id, 'queued', body);
+  }
+
+  /** RFC 8936 poll of the SETs held for the integration's tenant: the pushes SSF_PUSH did not send. */
+  pollHeld(integration: IntegrationRecord, body: PollBody): Promise<PollAnswer> {
+    return this.pollLane(tenantLane(integration.id), 'held', body);
+  }
+
+  private async pollLane(lane: string, status: 'queued' | 'held', body: PollBody): Promise<PollAnswer> {
     const { repository, keys, waiters, pollWaitMs } = this.deps;
     const max = body.maxEvents ?? 100;
     const errors = Object.fromEntries(
       Object.entries(body.setErrs ?? {}).map(([jti, e]) => [jti, e.description ? `${e.err}: ${e.description}` : e.err]),
     );
     const at = () => this.deps.now().toISOString();
-    let result = repository.poll(stream.stream_id, body.ack ?? [], errors, max, at());
+    let result = repository.poll(lane, status, body.ack ?? [], errors, max, at());
     if (result.entries.length === 0 && max > 0 && body.returnImmediately !== true && pollWaitMs > 0) {
-      await waiters.wait(stream.stream_id, pollWaitMs);
-      result = repository.poll(stream.stream_id, [], {}, max, at());
+      await waiters.wait(lane, pollWaitMs);
+      result = repository.poll(lane, status, [], {}, max, at());
     }
     const sets: Record<string, string> = {};
-    for (const entry of result.entries) sets[entry.jti] = await signEntry(repository, keys, entry);
+    for (const entry of result.entries) sets[entry.jti] = await signedToken(repository, keys, entry);
     return { sets, moreAvailable: result.more };
   }
 

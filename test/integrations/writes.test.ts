@@ -1,5 +1,6 @@
-// Writes to integrations as a client and the other features observe them: each is committed before it is
-// announced or answered. A second connection to the same file sees only committed rows.
+// Writes to integrations as a client and the other features observe them: each is announced inside the transaction
+// that stores it, so what a subscriber records is committed with it, or not at all. A second connection to the same
+// file sees only committed rows.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ const create = (tenant: string, referenceId?: string) =>
   api('POST', BASE, { integration_type: 'Okta', tenant_url: `https://${tenant}.okta.com`, ...(referenceId ? { reference_id: referenceId } : {}) });
 
 describe('writes to integrations', () => {
-  it('publishes each created event once, in order, after the row is committed', async () => {
+  it('announces each create once, in order, before its transaction commits', async () => {
     const seen: { id: string; committed: boolean }[] = [];
     integrationEvents.subscribe((event: IntegrationEvent) => {
       if (event.kind === 'created') seen.push({ id: event.integration.id, committed: committedIds().includes(event.integration.id) });
@@ -49,13 +50,14 @@ describe('writes to integrations', () => {
       [200, id(3), '2025-03-19T19:53:58Z'],
     ]);
     expect(seen).toEqual([
-      { id: id(1), committed: true },
-      { id: id(2), committed: true },
-      { id: id(3), committed: true },
+      { id: id(1), committed: false },
+      { id: id(2), committed: false },
+      { id: id(3), committed: false },
     ]);
+    expect(committedIds()).toEqual([id(1), id(2), id(3)]);
   });
 
-  it('announces updates and deletes after their commit, with the integration as it was just before', async () => {
+  it('announces updates and deletes inside their transaction, with the integration as it was just before', async () => {
     const first = (await create('a', 'ref-a')).json().result;
     const second = (await create('b', 'ref-b')).json().result;
     const seen: string[] = [];
@@ -70,9 +72,10 @@ describe('writes to integrations', () => {
       api('DELETE', `${BASE}/${second.id}`),
     ]);
     expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 404]);
+    // Announced before the commit: another connection still sees the rows as they were.
     expect(seen.sort()).toEqual([
-      `deleted ${second.id} to https://b.okta.com; committed: gone`,
-      `updated ${first.id} to https://v1.okta.com from https://a.okta.com; committed: https://v1.okta.com`,
+      `deleted ${second.id} to https://b.okta.com; committed: https://b.okta.com`,
+      `updated ${first.id} to https://v1.okta.com from https://a.okta.com; committed: https://a.okta.com`,
     ]);
   });
 
@@ -94,7 +97,7 @@ describe('writes to integrations', () => {
     expect(committedIds()).toEqual([id(1), id(3)]);
   });
 
-  it('answers a failed COMMIT with the 500 failure envelope, stores and announces nothing, and keeps working', async () => {
+  it('answers a failed COMMIT with the 500 failure envelope, stores nothing, and keeps working', async () => {
     const events: IntegrationEvent[] = [];
     integrationEvents.subscribe((event) => events.push(event));
     // A deferred foreign key that a trigger breaks for one tenant: the INSERT succeeds, the COMMIT is refused.
@@ -107,11 +110,25 @@ describe('writes to integrations', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ success: false, errors: [{ code: 1000, message: 'Internal server error' }], messages: [], result: null });
     expect(committedIds()).toEqual([]);
-    expect(events).toEqual([]);
+    // The subscriber saw the create inside the transaction; whatever it wrote there was rolled back with it.
+    expect(events.map((e) => e.kind)).toEqual(['created']);
 
     const after = await create('after');
     expect(after.statusCode).toBe(200);
     expect(committedIds()).toEqual([after.json().result.id]);
-    expect(events.map((e) => e.kind)).toEqual(['created']);
+    expect(events.map((e) => e.kind)).toEqual(['created', 'created']);
+  });
+
+  it('fails the write with 500 code 1000 when a subscriber fails, and stores nothing', async () => {
+    const unsubscribe = integrationEvents.subscribe(() => {
+      throw new Error('subscriber bug');
+    });
+    const res = await create('a', 'ref-a');
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ success: false, errors: [{ code: 1000, message: 'Internal server error' }], messages: [], result: null });
+    expect(committedIds()).toEqual([]);
+    unsubscribe();
+    expect((await create('a', 'ref-a')).statusCode).toBe(200);
+    expect(committedIds()).toEqual([id(2)]);
   });
 });

@@ -1,5 +1,6 @@
 // Shared setup of the Shared Signals tests: a listening app with pinned ids and clock, and small helpers.
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
 import { LevelChanges, type LevelChange } from '../../src/risk/levelChanges.js';
@@ -17,12 +18,13 @@ export interface Running {
 }
 
 /** A built app that really listens on loopback, with fast retries and pinned ids and clock. */
-export async function listeningApp(overrides: Partial<Config> = {}, port = 0): Promise<Running> {
+export async function listeningApp(overrides: Partial<Config> = {}, port = 0, logStream?: DestinationStream): Promise<Running> {
   const levelChanges = new LevelChanges();
   const app = await buildApp(testConfig({ ssfRetryDelayMs: 5, ssfDeliveryAttempts: 3, ...overrides }), {
     newId: sequentialIds(),
     now: () => new Date(NOW),
     levelChanges,
+    ...(logStream ? { logStream } : {}),
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
@@ -78,6 +80,8 @@ export interface OutboxEntry {
   kid: string | null;
   claims: Record<string, unknown>;
   token: string | null;
+  next_attempt_at: string | null;
+  attempt_log: Array<{ at: string; http_status: number | null; error: string | null; answer: string | null; location: string | null }>;
 }
 
 export async function outbox(app: FastifyInstance, query = ''): Promise<OutboxEntry[]> {
