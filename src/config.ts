@@ -341,21 +341,42 @@ function parseArgv(argv: readonly string[]): Map<string, string> {
   return values;
 }
 
-/** Builds the configuration from CLI arguments and an environment (process.env by default). */
-export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
-  const flags = parseArgv(argv);
+/** Every option parsed from its raw text (undefined when not given) and named as the caller knows it; then checked as a whole. */
+function configFrom(raw: (spec: OptionDescription & { key: keyof Config }) => { value: string | undefined; name: string }): Config {
   const out: Partial<Record<keyof Config, unknown>> = {};
   for (const spec of SPECS) {
-    const fromFlag = flags.get(spec.flag);
-    const raw = fromFlag ?? env[spec.env];
-    const name = fromFlag !== undefined ? spec.flag : spec.env;
-    out[spec.key] = spec.parse(raw, name);
+    const { value, name } = raw(spec);
+    out[spec.key] = spec.parse(value, name);
   }
   const config = out as Config;
   if (config.authMode === 'strict' && config.tokensFile === undefined && config.tokens === undefined) {
     throw new ConfigError('AUTH_MODE=strict needs the credentials it accepts: set TOKENS_FILE (--tokens-file) or TOKENS (--tokens)');
   }
   return config;
+}
+
+/** Builds the configuration from CLI arguments and an environment (process.env by default). */
+export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+  const flags = parseArgv(argv);
+  return configFrom((spec) => {
+    const fromFlag = flags.get(spec.flag);
+    return fromFlag !== undefined ? { value: fromFlag, name: spec.flag } : { value: env[spec.env], name: spec.env };
+  });
+}
+
+/** The options of startEmulator(): the CLI's options in camelCase, with the same defaults and checks. */
+export type EmulatorOptions = { [K in keyof Config]?: Config[K] | (Config[K] extends string[] | undefined ? string : never) };
+
+/** Builds the configuration from startEmulator()'s options, as loadConfig does from flags; the environment is not read. */
+export function configFromOptions(options: EmulatorOptions): Config {
+  const known = new Set<string>(SPECS.map((spec) => spec.key));
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new ConfigError(`unknown option ${JSON.stringify(key)} (options: ${[...known].join(', ')})`);
+  }
+  return configFrom((spec) => {
+    const value = options[spec.key];
+    return { value: value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value), name: spec.key };
+  });
 }
 
 /** A configuration for tests and embedding: defaults plus overrides, no env or argv involved. */

@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT close gracefully.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, OPTIONS, publicOrigin, type Config } from './config.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './openapi.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './package.js';
 
 export async function start(config: Config): Promise<void> {
   let app;

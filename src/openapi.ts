@@ -1,23 +1,14 @@
 // The fixed part of the OpenAPI document; @fastify/swagger adds every route from its TypeBox schemas.
-import { readFileSync } from 'node:fs';
 import type { SwaggerTransformObject } from '@fastify/swagger';
-
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-  description: string;
-};
-
-export const PACKAGE_NAME = pkg.name;
-export const PACKAGE_VERSION = pkg.version;
+import { PACKAGE_DESCRIPTION, PACKAGE_VERSION } from './package.js';
 
 export function openapiDocument() {
   return {
     openapi: '3.0.3',
     info: {
       title: 'Cloudflare Zero Trust risk scoring (local emulator)',
-      description: `${pkg.description}. Paths, operationIds and schemas follow Cloudflare's API; the base is /client/v4.`,
-      version: pkg.version,
+      description: `${PACKAGE_DESCRIPTION}. Paths, operationIds and schemas follow Cloudflare's API; the base is /client/v4.`,
+      version: PACKAGE_VERSION,
     },
     // Relative, so the document (and Swagger UI's "Try it out") works on whatever host and port serves it.
     servers: [{ url: '/client/v4', description: 'This emulator' }],

@@ -1,13 +1,12 @@
 // Opens the SQLite database with the pragmas the emulator relies on, and applies migrations/ in order.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { PACKAGE_ROOT } from '../package.js';
 
 export type Database = BetterSqlite3.Database;
 
-/** migrations/ sits at the package root: two levels up from both src/db/ and dist/db/. */
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
 
 export function openDatabase(path: string): Database {
   if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });

@@ -1,0 +1,52 @@
+// The package's public API: the emulator in-process, built exactly as the CLI builds it.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { configFromOptions, ConfigError, publicOrigin, type EmulatorOptions } from './config.js';
+
+export { ConfigError, type EmulatorOptions };
+
+export interface Emulator {
+  /** The origin it answers at, e.g. http://127.0.0.1:49152 (PUBLIC_URL when given). */
+  readonly url: string;
+  /** The Cloudflare API base: the `baseURL` to give the Cloudflare SDK (`url` + /client/v4). */
+  readonly apiUrl: string;
+  /** The port it listens on (the one picked when `port` was 0). */
+  readonly port: number;
+  /** Empties one account (its data, journal entries and fault rules), or every account when none is given. */
+  reset(accountId?: string): Promise<void>;
+  /** Stops everything it started: the server, the Shared Signals worker and its timers, and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an emulator in this process. The options are the CLI's in camelCase (`port`, `host`, `databasePath`,
+ * `logLevel`, ...), with its defaults and its checks; the environment is not read. Rejects with a ConfigError
+ * naming the option when one is invalid.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const config = configFromOptions(options);
+  const app: FastifyInstance = await buildApp(config);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = address && typeof address === 'object' ? address.port : config.port;
+  const url = publicOrigin(config, port);
+  const headers = config.adminToken === undefined ? {} : { authorization: `Bearer ${config.adminToken}` };
+  return {
+    url,
+    apiUrl: `${url}/client/v4`,
+    port,
+    async reset(accountId) {
+      const res = await app.inject({ method: 'POST', url: accountId === undefined ? '/__emulator/v1/reset' : `/__emulator/v1/accounts/${encodeURIComponent(accountId)}/reset`, headers });
+      if (res.statusCode !== 200) {
+        const errors = (res.json() as { errors?: Array<{ message: string }> }).errors ?? [];
+        throw new Error(`reset ${accountId ?? 'of every account'} failed: ${errors.map((e) => e.message).join('; ') || res.statusCode}`);
+      }
+    },
+    close: () => app.close(),
+  };
+}
