@@ -21,6 +21,7 @@ import {
   JournalQuery,
   Removed,
   StateDocument,
+  StateExportQuery,
   StateImportBody,
 } from './schemas.js';
 
@@ -126,11 +127,13 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
       schema: {
         operationId: 'emulator-state-export',
         summary: 'Export the state of every account.',
+        description: 'Secrets are left out unless ?secrets=true.',
         tags: [TAG],
+        querystring: StateExportQuery,
         response: responses(StateDocument),
       },
     },
-    async () => success(state.export()),
+    async (request) => success(state.export(undefined, { secrets: request.query.secrets === 'true' })),
   );
 
   app.put(
@@ -154,12 +157,14 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
       schema: {
         operationId: 'emulator-state-export-account',
         summary: 'Export the state of one account.',
+        description: 'Secrets are left out unless ?secrets=true.',
         tags: [TAG],
         params: ControlAccountParams,
+        querystring: StateExportQuery,
         response: responses(StateDocument),
       },
     },
-    async (request) => success(state.export(request.params.account_id)),
+    async (request) => success(state.export(request.params.account_id, { secrets: request.query.secrets === 'true' })),
   );
 
   app.put(
@@ -174,9 +179,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         response: responses(ImportResult),
       },
     },
-    async (request) => {
-      return success(state.import(request.body, { account: request.params.account_id }));
-    },
+    async (request) => success(state.import(request.body, { account: request.params.account_id })),
   );
 
   app.get(
