@@ -121,7 +121,8 @@ function describeErrors(errors: readonly ErrorObject[]): { pointer: string; prob
   const last = errors[errors.length - 1] as ErrorObject;
   if (last.keyword === 'anyOf') {
     // A choice of constants (a union of literals, perhaps with null) reads as one list.
-    const branches = errors.filter((e) => e !== last && e.instancePath === last.instancePath);
+    // Nested unions (a union of literals, or null) are flattened: their own anyOf errors say nothing more.
+    const branches = errors.filter((e) => e.keyword !== 'anyOf' && e.instancePath === last.instancePath);
     const allowed = branches.map((e) =>
       e.keyword === 'const' ? JSON.stringify(e.params.allowedValue) : e.keyword === 'type' && e.params.type === 'null' ? 'null' : undefined,
     );
@@ -175,7 +176,10 @@ function jsonLimitProblem(value: unknown): string | undefined {
 }
 
 export class StateRepository {
+  /** In name order, as exports list them. */
   private readonly tables: Table[];
+  /** In the order the features declare them (what is referenced first), as imports check them. */
+  private readonly checkOrder: Table[];
   private readonly byName: Map<string, Table>;
   private readonly schemaVersion: { get(): unknown };
   private validators: Validators | undefined;
@@ -207,6 +211,7 @@ export class StateRepository {
     }
     if (described.size > 0) throw new Error(`described tables without an account_tag column: ${[...described.keys()].join(', ')}`);
     this.byName = new Map(this.tables.map((t) => [t.name, t]));
+    this.checkOrder = descriptions.map((d) => this.byName.get(d.table) as Table);
     for (const table of this.tables) {
       for (const reference of table.description.references ?? []) {
         const target = this.byName.get(reference.table);
@@ -384,7 +389,7 @@ export class StateRepository {
     if (this.validators) return this.validators;
     const compile = compileWith();
     const tables = Object.fromEntries(
-      this.tables.map((t) => [
+      this.checkOrder.map((t) => [
         t.name,
         Type.Optional(Type.Array(Type.Object({ account_tag: AccountId, ...t.description.columns }, { additionalProperties: false }))),
       ]),
@@ -442,7 +447,7 @@ export class StateRepository {
       accounts.add(a);
     });
     const rows: Located[] = [];
-    for (const table of this.tables) {
+    for (const table of this.checkOrder) {
       const seen = table.uniqueKeys.map(() => new Map<string, number>());
       (document.tables[table.name] ?? []).forEach((row, index) => {
         const at = `/tables/${table.name}/${index}`;
@@ -510,8 +515,8 @@ export class StateRepository {
       let value: unknown;
       try {
         value = JSON.parse(text);
-      } catch (error) {
-        throw refuse(column, `is not valid JSON (${(error as Error).message})`);
+      } catch {
+        throw refuse(column, 'is not valid JSON');
       }
       const limit = jsonLimitProblem(value);
       if (limit) throw refuse(column, limit);
