@@ -32,17 +32,12 @@ export interface StateDocument {
   tables: Record<string, StateRow[]>;
 }
 
-interface Statement {
-  run(...values: unknown[]): unknown;
-  get(...values: unknown[]): unknown;
-}
-
 /** A unique index of the table: its columns, and whether it spans accounts (it does not include account_tag). */
 interface UniqueKey {
   columns: string[];
   global: boolean;
-  /** The account holding a value, for the global keys. */
-  holder: Statement;
+  /** The account holding a value (undefined: none). */
+  holder: { get(...values: unknown[]): unknown };
 }
 
 interface Table {
@@ -73,6 +68,7 @@ interface Validators {
   json: Map<string, Map<string, Validate>>;
 }
 
+/** A row of the document, and where it is. */
 interface Located {
   table: Table;
   index: number;
@@ -83,7 +79,7 @@ interface Located {
 // routes use, with the app's options, so a value is refused here exactly when the API would refuse it.
 const require = createRequire(import.meta.url);
 
-function compileWith(): (schema: TSchema) => Validate {
+function loadCompiler(): (schema: TSchema) => Validate {
   const factory = (require('@fastify/ajv-compiler') as () => ValidatorFactory)();
   // One problem at a time (the first), no coercion, no defaults, nothing removed: the document is stored as given.
   const compile = factory({}, { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false, useDefaults: false } });
@@ -234,7 +230,7 @@ export class StateRepository {
     const required = new Set(declared.required ?? []);
     for (const c of info) {
       if (c.name === 'account_tag' || assigned.has(c.name)) continue;
-      if (!(c.name in description.columns)) throw new Error(`${name}.${c.name} is not described`);
+      if (!Object.hasOwn(description.columns, c.name)) throw new Error(`${name}.${c.name} is not described`);
       // A column the database cannot default must be given; one it can may be left out.
       const mustBeGiven = c.notnull === 1 && c.dflt_value === null;
       if (mustBeGiven !== required.has(c.name)) throw new Error(`${name}.${c.name} must be ${mustBeGiven ? 'required' : 'Type.Optional'} in its description`);
@@ -246,15 +242,22 @@ export class StateRepository {
     const secret = description.secret === true ? [] : (description.secret ?? []);
     const t = quote(name);
     const list = columns.map(quote).join(', ');
-    // Insertion order is what lists answer in (rowid), so rows export and import in it.
+    // Insertion order is what lists answer in (rowid), so rows export and import in it; WITHOUT ROWID tables have
+    // no rowid and fall back to their primary key.
+    let order = 'rowid';
+    try {
+      this.db.prepare(`SELECT rowid FROM ${t} LIMIT 0`);
+    } catch {
+      order = info.filter((c) => c.pk > 0).map((c) => quote(c.name)).join(', ') || list;
+    }
     return {
       name,
       description,
       columns,
       publicColumns: columns.filter((c) => !secret.includes(c)),
       uniqueKeys: this.uniqueKeys(name),
-      selectAll: this.db.prepare(`SELECT ${list} FROM ${t} ORDER BY rowid`),
-      selectAccount: this.db.prepare(`SELECT ${list} FROM ${t} WHERE account_tag = ? ORDER BY rowid`),
+      selectAll: this.db.prepare(`SELECT ${list} FROM ${t} ORDER BY ${order}`),
+      selectAccount: this.db.prepare(`SELECT ${list} FROM ${t} WHERE account_tag = ? ORDER BY ${order}`),
       deleteAll: this.db.prepare(`DELETE FROM ${t}`),
       deleteAccount: this.db.prepare(`DELETE FROM ${t} WHERE account_tag = ?`),
       inserts: new Map(),
@@ -276,7 +279,7 @@ export class StateRepository {
         global: !named.includes('account_tag'),
         holder: this.db
           .prepare(`SELECT account_tag FROM ${quote(name)} WHERE ${named.map((c) => `${quote(c)} = ?`).join(' AND ')} LIMIT 1`)
-          .pluck() as unknown as Statement,
+          .pluck(),
       });
     }
     return keys;
@@ -387,7 +390,7 @@ export class StateRepository {
 
   private compiled(): Validators {
     if (this.validators) return this.validators;
-    const compile = compileWith();
+    const compile = loadCompiler();
     const tables = Object.fromEntries(
       this.checkOrder.map((t) => [
         t.name,
