@@ -91,12 +91,16 @@ function keyProblem(row: StoredRow, parsed: Readonly<Record<string, unknown>>): 
   return undefined;
 }
 
-/** What the transmitter guarantees of every SET, and the push worker and poll rely on. */
+/** What the transmitter guarantees of every SET, and the push worker, poll and receivers rely on. */
 function outboxProblem(row: StoredRow, parsed: Readonly<Record<string, unknown>>): RowProblem | undefined {
   const claims = parsed.claims as SetClaims;
   if (claims.jti !== row.jti) return { column: 'claims', message: `jti must be the row's jti, ${JSON.stringify(row.jti)}` };
   if (claims.txn !== row.txn) return { column: 'claims', message: `txn must be the row's txn, ${JSON.stringify(row.txn)}` };
   if (!(String(row.event_type) in claims.events)) return { column: 'claims', message: `events must hold the row's event_type, ${String(row.event_type)}` };
+  // The issuer's origin depends on where the emulator runs; its path is always the integration's id.
+  if (!claims.iss.endsWith(`/${String(row.integration_id)}`)) {
+    return { column: 'claims', message: `iss must be the issuer of the row's integration (.../${String(row.integration_id)})` };
+  }
   const statuses = STATUSES[row.delivery as string] as readonly string[];
   if (!statuses.includes(row.status as string)) {
     return { column: 'status', message: `must be one of ${statuses.join(', ')} for ${String(row.delivery)} delivery` };

@@ -61,6 +61,13 @@ const B = () => ({
   key: rowOf(fixture, 'ssf_keys', ofB).row,
 });
 
+/** Moves a SET to another integration, issuer included (a SET's iss names its integration). */
+function moveSet(row: Row, integrationId: string): void {
+  const claims = JSON.parse(row.claims as string) as { iss: string };
+  row.integration_id = integrationId;
+  row.claims = JSON.stringify({ ...claims, iss: claims.iss.replace(/[^/]+$/, integrationId) });
+}
+
 async function refused(url: string, body: unknown, pointer: string, message: string): Promise<void> {
   const res = await app.inject({ method: 'PUT', url: `/__emulator/v1${url}`, payload: body as object });
   expect(res.statusCode).toBe(400);
@@ -115,7 +122,7 @@ describe('references stay inside the document and its account', () => {
     const document = documentOf(ACCOUNT);
     document.tables.integrations?.push({ ...rowOf(document, 'integrations').row, id: '99999999-9999-4999-8999-999999999999', reference_id: 'second' });
     const { index, row } = rowOf(document, 'ssf_outbox', (r) => r.stream_id !== null);
-    row.integration_id = '99999999-9999-4999-8999-999999999999';
+    moveSet(row, '99999999-9999-4999-8999-999999999999');
     await refused(A_STATE, document, `/tables/ssf_outbox/${index}/stream_id`,
       `tables.ssf_outbox[${index}].stream_id: the tables.ssf_streams row with stream_id "${String(row.stream_id)}" has integration_id "${String(rowOf(fixture, 'integrations', ofA).row.id)}", not "99999999-9999-4999-8999-999999999999"`);
   });
@@ -131,10 +138,10 @@ describe('references stay inside the document and its account', () => {
   it('a finished SET may outlive its integration (kept for the record), but never name another account\'s', async () => {
     const document = documentOf(ACCOUNT);
     const { index, row } = rowOf(document, 'ssf_outbox', (r) => r.status === 'delivered' && r.stream_id === null);
-    row.integration_id = B().integration;
+    moveSet(row, B().integration);
     await refused(A_STATE, document, `/tables/ssf_outbox/${index}/integration_id`,
       `tables.ssf_outbox[${index}].integration_id: the tables.integrations row with id "${B().integration}" belongs to account ${OTHER_ACCOUNT}`);
-    row.integration_id = '99999999-9999-4999-8999-999999999999';
+    moveSet(row, '99999999-9999-4999-8999-999999999999');
     const res = await app.inject({ method: 'PUT', url: `/__emulator/v1${A_STATE}`, payload: document });
     expect(res.statusCode).toBe(200);
   });
@@ -142,7 +149,7 @@ describe('references stay inside the document and its account', () => {
   it('a live SET may not outlive its integration', async () => {
     const document = documentOf(ACCOUNT);
     const { index, row } = rowOf(document, 'ssf_outbox', (r) => r.status === 'queued');
-    row.integration_id = '99999999-9999-4999-8999-999999999999';
+    moveSet(row, '99999999-9999-4999-8999-999999999999');
     await refused(A_STATE, document, `/tables/ssf_outbox/${index}/integration_id`,
       `tables.ssf_outbox[${index}].integration_id: no tables.integrations row with id "99999999-9999-4999-8999-999999999999" in account ${ACCOUNT} in this document`);
   });
@@ -243,11 +250,19 @@ describe('every value as the API would check it', () => {
     expect(await exported()).toEqual(before);
   });
 
-  it('a SET\'s claims must be its own: jti, txn and event type', async () => {
+  it('a SET\'s claims must be its own: jti, txn, event type and issuer', async () => {
     const document = documentOf();
     const { index, row } = rowOf(document, 'ssf_outbox', ofA);
-    row.claims = JSON.stringify({ ...JSON.parse(row.claims as string), jti: 'another' });
+    const claims = JSON.parse(row.claims as string) as Row;
+    row.claims = JSON.stringify({ ...claims, jti: 'another' });
     await refused('/state', document, `/tables/ssf_outbox/${index}/claims`, `tables.ssf_outbox[${index}].claims jti must be the row's jti, "${String(row.jti)}"`);
+    row.claims = JSON.stringify({ ...claims, txn: 'another' });
+    await refused('/state', document, `/tables/ssf_outbox/${index}/claims`, `tables.ssf_outbox[${index}].claims txn must be the row's txn, "${String(row.txn)}"`);
+    row.claims = JSON.stringify({ ...claims, events: { 'https://schemas.openid.net/secevent/ssf/event-type/verification': {} } });
+    await refused('/state', document, `/tables/ssf_outbox/${index}/claims`, `tables.ssf_outbox[${index}].claims events must hold the row's event_type, ${String(row.event_type)}`);
+    row.claims = JSON.stringify({ ...claims, iss: `https://ssf.example/${B().integration}` });
+    await refused('/state', document, `/tables/ssf_outbox/${index}/claims`,
+      `tables.ssf_outbox[${index}].claims iss must be the issuer of the row's integration (.../${String(row.integration_id)})`);
   });
 
   it('a push stream needs an endpoint_url; a poll stream has no endpoint_url nor Authorization', async () => {
