@@ -20,11 +20,14 @@ import { CONTROL_PREFIX, controlRoutes, requireAdminToken } from './emulator/rou
 import { IntegrationEvents } from './integrations/events.js';
 import { integrationLookup, IntegrationRepository } from './integrations/repository.js';
 import { integrationRoutes } from './integrations/routes.js';
+import { integrationTables } from './integrations/state.js';
 import { LevelChanges } from './risk/levelChanges.js';
 import { RiskScores } from './risk/scores.js';
 import { riskRoutes } from './risk/routes.js';
 import { riskEventRoutes } from './risk/eventRoutes.js';
+import { riskTables } from './risk/state.js';
 import { sharedSignals } from './ssf/plugin.js';
+import { ssfTables } from './ssf/state.js';
 import { asOpenapi30, openapiDocument } from './openapi.js';
 import { lazySchemaController } from './schemaCompilers.js';
 
@@ -121,7 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   // The features' state and rules, built before any route that serves them.
-  const state = new StateRepository(db);
+  const state = new StateRepository(db, [...integrationTables, ...riskTables, ...ssfTables]);
   if (config.seedFile !== undefined) {
     const loaded = seedFromFile(state, config.seedFile);
     app.log.info({ seedFile: config.seedFile, ...loaded }, `seeded ${loaded.rows} rows for ${loaded.accounts.length} accounts from ${config.seedFile}`);
@@ -172,7 +175,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     async (controls) => {
       markInternal(controls);
       requireAdminToken(controls, config.adminToken);
-      await controls.register(controlRoutes, { state, journal, faults });
+      await controls.register(controlRoutes, { state, journal, faults, onImported: ssf.stateReplaced });
       await controls.register(riskEventRoutes, { risk });
       await controls.register(ssf.controls);
     },

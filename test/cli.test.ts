@@ -103,13 +103,15 @@ describe('SEED_FILE', () => {
     writeFileSync(
       file,
       JSON.stringify({
-        // The second row passes validation and fails in the database, after the first was written: rolled back.
-        tables: { integrations: [row(ACCOUNT, '22222222-2222-4222-8222-222222222222', 'good'), row(OTHER_ACCOUNT, '22222222-2222-4222-8222-222222222222', 'dup')] },
+        // The first row is good; the second has a value the API would refuse: nothing is loaded.
+        tables: { integrations: [row(ACCOUNT, '22222222-2222-4222-8222-222222222222', 'good'), { ...row(OTHER_ACCOUNT, '33333333-3333-4333-8333-333333333333', 'bad'), integration_type: 'okta' }] },
       }),
     );
     const { status, stderr } = cli(['--seed-file', file, '--db', db, '--port', '0']);
     expect(status).toBe(2);
-    expect(stderr).toContain(`error: SEED_FILE ${file}: tables.integrations[1] cannot be stored: UNIQUE constraint failed: integrations.id; nothing was loaded`);
+    expect(stderr).toBe(
+      `error: SEED_FILE ${file}: at /tables/integrations/1/integration_type: tables.integrations[1].integration_type must be "Okta"; nothing was loaded\n`,
+    );
     const server = await startServer({ DATABASE_PATH: db });
     try {
       const state = await (await fetch(`${server.url}/__emulator/v1/state`)).json();
@@ -117,6 +119,28 @@ describe('SEED_FILE', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('a seed file with a SET the push worker cannot read stops start-up with the pointer, instead of crashing at the first push', () => {
+    const file = join(dir, 'bad-claims.json');
+    const integration = row(ACCOUNT, '44444444-4444-4444-8444-444444444444', 'tenant');
+    const set = {
+      jti: '55555555-5555-4555-8555-555555555555',
+      account_tag: ACCOUNT,
+      integration_id: integration.id,
+      stream_id: null,
+      txn: '66666666-6666-4666-8666-666666666666',
+      event_type: 'https://schemas.okta.com/secevent/okta/event-type/user-risk-change',
+      delivery: 'push',
+      target: 'http://127.0.0.1:9/security/api/v1/security-events',
+      claims: '{"iss": "https://ssf.example/44444444-4444-4444-8444-444444444444",',
+      status: 'pending',
+      created_at: '2024-06-01T12:00:00.000Z',
+    };
+    writeFileSync(file, JSON.stringify({ success: true, result: { tables: { integrations: [integration], ssf_outbox: [set] } } }));
+    const { status, stderr } = cli(['--seed-file', file, '--port', '0']);
+    expect(stderr).toBe(`error: SEED_FILE ${file}: at /result/tables/ssf_outbox/0/claims: tables.ssf_outbox[0].claims is not valid JSON; nothing was loaded\n`);
+    expect(status).toBe(2);
   });
 
   it('a missing or malformed seed file is named too', () => {

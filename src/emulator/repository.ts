@@ -1,38 +1,53 @@
-// Per-account state, table by table: every table with an `account_tag` column (found by introspection at
-// start-up, so features added later are covered without changes here) can be reset, exported and imported.
+// Per-account state, table by table: every table with an account_tag column, as its feature describes it
+// (src/<feature>/state.ts), can be reset, exported and imported. An import is checked as the API would check each
+// value, its references must stay inside the document's own accounts, and it is written all or nothing.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { ErrorObject, ValidatorFactory } from '@fastify/ajv-compiler';
 import { ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { AccountTable, RowReference } from '../db/accountTables.js';
 import { ApiError, ErrorCode } from '../cloudflare/errors.js';
-import { ACCOUNT_ID } from '../cloudflare/identifiers.js';
+import { AccountId } from '../cloudflare/identifiers.js';
+import { MAX_JSON_DEPTH } from '../cloudflare/jsonBody.js';
 
 /** Name and version of the state document format (what export writes and import reads). */
 const STATE_FORMAT = 'cf-zt-risk-emulator/state';
-const STATE_FORMAT_VERSION = 1;
+const STATE_FORMAT_VERSION = 2;
+const DOCUMENT_FIELDS = ['format', 'version', 'schema_version', 'secrets', 'accounts', 'tables'];
 
-/** A column value as JSON carries it; BLOBs travel as {"$base64": "..."}. */
-export type CellValue = string | number | null | { $base64: string };
+/** A column value as JSON carries it. */
+export type CellValue = string | number | null;
 export type StateRow = Record<string, CellValue>;
 
 export interface StateDocument {
   format: typeof STATE_FORMAT;
   version: typeof STATE_FORMAT_VERSION;
   schema_version: number;
+  /** Whether secret rows and columns are included; when not, they are left out (neither null nor redacted). */
+  secrets: boolean;
   /** The accounts the document covers, including those without any row; import replaces exactly these. */
   accounts: string[];
   tables: Record<string, StateRow[]>;
 }
 
-interface Column {
-  name: string;
-  notNull: boolean;
-  hasDefault: boolean;
-  primaryKey: boolean;
+/** A unique index of the table: its columns, and whether it spans accounts (it does not include account_tag). */
+interface UniqueKey {
+  columns: string[];
+  global: boolean;
+  /** The account holding a value (undefined: none). */
+  holder: { get(...values: unknown[]): unknown };
 }
 
-interface AccountTable {
+interface Table {
   name: string;
-  columns: Column[];
+  description: AccountTable;
+  /** The stored columns, in table order (account_tag included, assigned ones not). */
+  columns: string[];
+  /** The columns an export without secrets gives. */
+  publicColumns: string[];
+  uniqueKeys: UniqueKey[];
   selectAll: { all(): unknown[] };
   selectAccount: { all(accountId: string): unknown[] };
   deleteAll: { run(): unknown };
@@ -42,36 +57,139 @@ interface AccountTable {
   accounts: { all(): unknown[] };
 }
 
+interface Validate {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+interface Validators {
+  document: Validate;
+  /** Table -> JSON column -> the validator of its parsed value. */
+  json: Map<string, Map<string, Validate>>;
+}
+
+/** A row of the document, and where it is. */
+interface Located {
+  table: Table;
+  index: number;
+  row: StateRow;
+}
+
+// Loaded on first import (Ajv is ~100 ms of module loading most runs never need): the compiler the API's own
+// routes use, with the app's options, so a value is refused here exactly when the API would refuse it.
+const require = createRequire(import.meta.url);
+
+function loadCompiler(): (schema: TSchema) => Validate {
+  const factory = (require('@fastify/ajv-compiler') as () => ValidatorFactory)();
+  // One problem at a time (the first), no coercion, no defaults, nothing removed: the document is stored as given.
+  const compile = factory({}, { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false, useDefaults: false } });
+  return (schema) => compile({ schema }) as Validate;
+}
+
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-function invalidState(message: string, pointer?: string): ApiError {
-  return new ApiError(400, [
-    { code: ErrorCode.invalidState, message, ...(pointer === undefined ? {} : { source: { pointer } }) },
-  ]);
-}
-
-function toCell(value: unknown): CellValue {
-  if (Buffer.isBuffer(value)) return { $base64: value.toString('base64') };
-  if (typeof value === 'bigint') return Number(value);
-  return value as CellValue;
-}
-
-function fromCell(value: CellValue): unknown {
-  return value !== null && typeof value === 'object' ? Buffer.from(value.$base64, 'base64') : value;
+function invalidState(message: string, pointer: string): ApiError {
+  return new ApiError(400, [{ code: ErrorCode.invalidState, message, source: { pointer } }]);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export class StateRepository {
-  private readonly tables: AccountTable[];
-  private readonly schemaVersion: { get(): unknown };
+function escapeToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
 
-  constructor(private readonly db: Database) {
+/** `/tables/integrations/0/id` -> `tables.integrations[0].id`: how messages name a place. */
+function fieldOf(pointer: string): string {
+  let field = '';
+  for (const token of pointer.split('/').slice(1)) {
+    const name = token.replaceAll('~1', '/').replaceAll('~0', '~');
+    field += /^(0|[1-9][0-9]*)$/.test(name) ? `[${name}]` : field === '' ? name : `.${name}`;
+  }
+  return field || 'the document';
+}
+
+/** The place and the problem of a failed validation: the last error is the outermost keyword that failed. */
+function describeErrors(errors: readonly ErrorObject[]): { pointer: string; problem: string } {
+  const last = errors[errors.length - 1] as ErrorObject;
+  if (last.keyword === 'anyOf') {
+    // A choice of constants (a union of literals, perhaps with null) reads as one list.
+    // Nested unions (a union of literals, or null) are flattened: their own anyOf errors say nothing more.
+    const branches = errors.filter((e) => e.keyword !== 'anyOf' && e.instancePath === last.instancePath);
+    const allowed = branches.map((e) =>
+      e.keyword === 'const' ? JSON.stringify(e.params.allowedValue) : e.keyword === 'type' && e.params.type === 'null' ? 'null' : undefined,
+    );
+    if (allowed.length > 0 && allowed.every((a) => a !== undefined)) {
+      return { pointer: last.instancePath, problem: `must be one of: ${allowed.join(', ')}` };
+    }
+    return describeError(errors.find((e) => !(e.keyword === 'type' && e.params.type === 'null')) ?? last);
+  }
+  return describeError(errors[0] as ErrorObject);
+}
+
+function describeError(error: ErrorObject): { pointer: string; problem: string } {
+  const at = error.instancePath;
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { pointer: `${at}/${escapeToken(String(p.missingProperty))}`, problem: 'is required' };
+    case 'additionalProperties':
+      return { pointer: `${at}/${escapeToken(String(p.additionalProperty))}`, problem: 'is not allowed here' };
+    case 'enum':
+      return { pointer: at, problem: `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'const':
+      return { pointer: at, problem: `must be ${JSON.stringify(p.allowedValue)}` };
+    case 'format':
+      return { pointer: at, problem: `must be a valid ${String(p.format)}` };
+    case 'pattern':
+      return { pointer: at, problem: `must match ${String(p.pattern)}` };
+    default:
+      return { pointer: at, problem: error.message ?? 'is invalid' };
+  }
+}
+
+/**
+ * Why parsed JSON from a column cannot be stored, if it cannot: the limits the API's body parser sets on anything
+ * it reads (nesting depth, no prototype keys), checked without recursion.
+ */
+function jsonLimitProblem(value: unknown): string | undefined {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels`;
+    for (const [key, child] of Object.entries(current)) {
+      if (key === '__proto__' || (key === 'constructor' && isPlainObject(child) && Object.hasOwn(child, 'prototype'))) {
+        return `holds a forbidden prototype key ("${key}")`;
+      }
+      stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+export class StateRepository {
+  /** In name order, as exports list them. */
+  private readonly tables: Table[];
+  /** In the order the features declare them (what is referenced first), as imports check them. */
+  private readonly checkOrder: Table[];
+  private readonly byName: Map<string, Table>;
+  private readonly schemaVersion: { get(): unknown };
+  private validators: Validators | undefined;
+
+  /**
+   * `descriptions`: every per-account table, as its feature describes it. A table with an account_tag column and
+   * no description, or a description that disagrees with the table's columns, is a mistake caught here, at start-up.
+   */
+  constructor(
+    private readonly db: Database,
+    descriptions: readonly AccountTable[],
+  ) {
     this.schemaVersion = db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck();
+    const described = new Map(descriptions.map((d) => [d.table, d]));
     const names = db
       .prepare(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
@@ -80,35 +198,91 @@ export class StateRepository {
       .all() as string[];
     this.tables = [];
     for (const name of names) {
-      const info = db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{
-        name: string;
-        notnull: number;
-        dflt_value: unknown;
-        pk: number;
-      }>;
+      const info = db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string; notnull: number; dflt_value: unknown; pk: number }>;
       if (!info.some((c) => c.name === 'account_tag')) continue;
-      const columns = info.map((c) => ({ name: c.name, notNull: c.notnull === 1, hasDefault: c.dflt_value !== null, primaryKey: c.pk > 0 }));
-      const t = quote(name);
-      const list = columns.map((c) => quote(c.name)).join(', ');
-      // Insertion order is what lists answer in (rowid), so rows export and import in it; WITHOUT ROWID
-      // tables have no rowid and fall back to their primary key.
-      let order = 'rowid';
-      try {
-        db.prepare(`SELECT rowid FROM ${t} LIMIT 0`);
-      } catch {
-        order = columns.filter((c) => c.primaryKey).map((c) => quote(c.name)).join(', ') || list;
+      const description = described.get(name);
+      if (!description) throw new Error(`per-account table ${name} has no description: declare it in its feature's state.ts and hand it to StateRepository`);
+      described.delete(name);
+      this.tables.push(this.prepareTable(name, info, description));
+    }
+    if (described.size > 0) throw new Error(`described tables without an account_tag column: ${[...described.keys()].join(', ')}`);
+    this.byName = new Map(this.tables.map((t) => [t.name, t]));
+    this.checkOrder = descriptions.map((d) => this.byName.get(d.table) as Table);
+    for (const table of this.tables) {
+      for (const reference of table.description.references ?? []) {
+        const target = this.byName.get(reference.table);
+        const key = target?.uniqueKeys.find((k) => k.global && k.columns.length === 1 && k.columns[0] === reference.key);
+        // A row kept for the record is checked against other accounts' rows by that key.
+        if (!target?.columns.includes(reference.key) || (reference.mayOutlive && !key)) {
+          throw new Error(`${table.name}.${reference.column} references ${reference.table}.${reference.key}, which is not a per-account table's ${reference.mayOutlive ? 'unique key' : 'column'}`);
+        }
       }
-      this.tables.push({
-        name,
-        columns,
-        selectAll: db.prepare(`SELECT ${list} FROM ${t} ORDER BY ${order}`),
-        selectAccount: db.prepare(`SELECT ${list} FROM ${t} WHERE account_tag = ? ORDER BY ${order}`),
-        deleteAll: db.prepare(`DELETE FROM ${t}`),
-        deleteAccount: db.prepare(`DELETE FROM ${t} WHERE account_tag = ?`),
-        inserts: new Map(),
-        accounts: db.prepare(`SELECT DISTINCT account_tag FROM ${t}`).pluck(),
+    }
+  }
+
+  private prepareTable(
+    name: string,
+    info: Array<{ name: string; notnull: number; dflt_value: unknown; pk: number }>,
+    description: AccountTable,
+  ): Table {
+    const assigned = new Set(description.assigned ?? []);
+    const declared = Type.Object(description.columns);
+    const required = new Set(declared.required ?? []);
+    for (const c of info) {
+      if (c.name === 'account_tag' || assigned.has(c.name)) continue;
+      if (!Object.hasOwn(description.columns, c.name)) throw new Error(`${name}.${c.name} is not described`);
+      // A column the database cannot default must be given; one it can may be left out.
+      const mustBeGiven = c.notnull === 1 && c.dflt_value === null;
+      if (mustBeGiven !== required.has(c.name)) throw new Error(`${name}.${c.name} must be ${mustBeGiven ? 'required' : 'Type.Optional'} in its description`);
+    }
+    for (const column of Object.keys(description.columns)) {
+      if (!info.some((c) => c.name === column)) throw new Error(`${name}.${column} is described but not a column`);
+    }
+    const columns = info.map((c) => c.name).filter((c) => !assigned.has(c));
+    const secret = description.secret === true ? [] : (description.secret ?? []);
+    const t = quote(name);
+    const list = columns.map(quote).join(', ');
+    // Insertion order is what lists answer in (rowid), so rows export and import in it; WITHOUT ROWID tables have
+    // no rowid and fall back to their primary key.
+    let order = 'rowid';
+    try {
+      this.db.prepare(`SELECT rowid FROM ${t} LIMIT 0`);
+    } catch {
+      order = info.filter((c) => c.pk > 0).map((c) => quote(c.name)).join(', ') || list;
+    }
+    return {
+      name,
+      description,
+      columns,
+      publicColumns: columns.filter((c) => !secret.includes(c)),
+      uniqueKeys: this.uniqueKeys(name),
+      selectAll: this.db.prepare(`SELECT ${list} FROM ${t} ORDER BY ${order}`),
+      selectAccount: this.db.prepare(`SELECT ${list} FROM ${t} WHERE account_tag = ? ORDER BY ${order}`),
+      deleteAll: this.db.prepare(`DELETE FROM ${t}`),
+      deleteAccount: this.db.prepare(`DELETE FROM ${t} WHERE account_tag = ?`),
+      inserts: new Map(),
+      accounts: this.db.prepare(`SELECT DISTINCT account_tag FROM ${t}`).pluck(),
+    };
+  }
+
+  /** The table's unique indexes (primary key and UNIQUE constraints included), read from SQLite itself. */
+  private uniqueKeys(name: string): UniqueKey[] {
+    const indexes = this.db.prepare(`PRAGMA index_list(${quote(name)})`).all() as Array<{ name: string; unique: number; partial: number }>;
+    const keys: UniqueKey[] = [];
+    for (const index of indexes) {
+      if (index.unique !== 1 || index.partial === 1) continue;
+      const columns = (this.db.prepare(`PRAGMA index_info(${quote(index.name)})`).all() as Array<{ name: string | null }>).map((c) => c.name);
+      if (columns.some((c) => c === null)) continue; // an expression: left to the database
+      const named = columns as string[];
+      keys.push({
+        columns: named,
+        global: !named.includes('account_tag'),
+        holder: this.db
+          .prepare(`SELECT account_tag FROM ${quote(name)} WHERE ${named.map((c) => `${quote(c)} = ?`).join(' AND ')} LIMIT 1`)
+          .pluck(),
       });
     }
+    return keys;
   }
 
   /** The per-account tables, in name order. */
@@ -116,16 +290,22 @@ export class StateRepository {
     return this.tables.map((t) => t.name);
   }
 
-  /** Every row of one account, or of all accounts. */
-  export(accountId?: string): StateDocument {
+  /** Every row of one account, or of all accounts; secrets (keys, Authorization values) only when asked for. */
+  export(accountId?: string, options: { secrets?: boolean } = {}): StateDocument {
+    const secrets = options.secrets === true;
     return this.db.transaction(() => {
       const tables: Record<string, StateRow[]> = {};
       const accounts = new Set<string>(accountId === undefined ? [] : [accountId]);
       for (const table of this.tables) {
+        if (table.description.secret === true && !secrets) continue;
+        const columns = secrets ? table.columns : table.publicColumns;
         const rows = (accountId === undefined ? table.selectAll.all() : table.selectAccount.all(accountId)) as Record<string, unknown>[];
         tables[table.name] = rows.map((row) => {
           const out: StateRow = {};
-          for (const column of table.columns) out[column.name] = toCell(row[column.name]);
+          for (const column of columns) {
+            const value = row[column];
+            out[column] = typeof value === 'bigint' ? Number(value) : (value as CellValue);
+          }
           if (accountId === undefined) accounts.add(row.account_tag as string);
           return out;
         });
@@ -134,6 +314,7 @@ export class StateRepository {
         format: STATE_FORMAT,
         version: STATE_FORMAT_VERSION,
         schema_version: this.schemaVersion.get() as number,
+        secrets,
         accounts: [...accounts].sort(),
         tables,
       };
@@ -159,47 +340,42 @@ export class StateRepository {
   /**
    * Replaces state with a document, all or nothing. `scope` says what is replaced: everything ('all'),
    * the accounts the document covers ('covered'), or one account (every row must belong to it).
-   * Returns the accounts replaced and the rows written. Throws a 400 naming the first problem.
+   * Returns the accounts replaced and the rows written. Throws a 400 (code 1410) naming the first problem.
    */
   import(input: unknown, scope: 'all' | 'covered' | { account: string }): { accounts: string[]; rows: number } {
-    const document = this.validate(input, typeof scope === 'object' ? scope.account : undefined);
+    const { accounts, rows, base } = this.read(input, typeof scope === 'object' ? scope.account : undefined);
     const run = this.db.transaction(() => {
-      // Foreign keys between per-account tables are checked at commit, so rows may come in any table order.
       this.db.pragma('defer_foreign_keys = ON');
-      this.deleteRows(scope === 'all' ? undefined : document.accounts);
-      let rows = 0;
-      for (const table of this.tables) {
-        const list = document.tables[table.name] ?? [];
-        list.forEach((row, i) => {
-          try {
-            const given = table.columns.filter((c) => c.name in row);
-            this.insertFor(table, given).run(given.map((c) => fromCell(row[c.name] as CellValue)));
-          } catch (error) {
-            throw invalidState(`tables.${table.name}[${i}] cannot be stored: ${(error as Error).message}`, `/tables/${table.name}/${i}`);
-          }
-          rows++;
-        });
+      this.deleteRows(scope === 'all' ? undefined : accounts);
+      // What is left belongs to the accounts the import does not replace: nothing of theirs may be named or taken.
+      for (const located of rows) this.checkAgainstOtherAccounts(located, base);
+      for (const { table, index, row } of rows) {
+        const given = table.columns.filter((c) => Object.hasOwn(row, c));
+        try {
+          this.insertFor(table, given).run(given.map((c) => row[c]));
+        } catch (error) {
+          // Every rule is checked above; a refusal of the database is still the document's problem, never a 500.
+          throw invalidState(`tables.${table.name}[${index}] cannot be stored: ${(error as Error).message}`, `${base}/tables/${table.name}/${index}`);
+        }
       }
-      return rows;
+      return rows.length;
     });
-    let rows: number;
+    let written: number;
     try {
-      rows = run();
+      written = run();
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      // A foreign key checked at commit names no row.
-      throw invalidState(`the document cannot be stored: ${(error as Error).message}`);
+      // A constraint checked at commit names no row.
+      throw invalidState(`the document cannot be stored: ${(error as Error).message}`, base || '/');
     }
-    return { accounts: document.accounts, rows };
+    return { accounts, rows: written };
   }
 
-  private insertFor(table: AccountTable, columns: Column[]): { run(values: unknown[]): unknown } {
-    const key = columns.map((c) => c.name).join('\0');
+  private insertFor(table: Table, columns: string[]): { run(values: unknown[]): unknown } {
+    const key = columns.join('\0');
     let statement = table.inserts.get(key);
     if (!statement) {
-      statement = this.db.prepare(
-        `INSERT INTO ${quote(table.name)} (${columns.map((c) => quote(c.name)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-      );
+      statement = this.db.prepare(`INSERT INTO ${quote(table.name)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
       table.inserts.set(key, statement);
     }
     return statement;
@@ -212,90 +388,226 @@ export class StateRepository {
     }
   }
 
-  /** Checks a document's shape, tables, columns and accounts; `onlyAccount` limits every row to one account. */
-  private validate(given: unknown, onlyAccount: string | undefined): StateDocument {
+  private compiled(): Validators {
+    if (this.validators) return this.validators;
+    const compile = loadCompiler();
+    const tables = Object.fromEntries(
+      this.checkOrder.map((t) => [
+        t.name,
+        Type.Optional(Type.Array(Type.Object({ account_tag: AccountId, ...t.description.columns }, { additionalProperties: false }))),
+      ]),
+    );
+    const document = Type.Object(
+      {
+        format: Type.Optional(Type.Literal(STATE_FORMAT)),
+        version: Type.Optional(Type.Literal(STATE_FORMAT_VERSION)),
+        schema_version: Type.Optional(Type.Integer()),
+        secrets: Type.Optional(Type.Boolean()),
+        accounts: Type.Optional(Type.Array(AccountId)),
+        tables: Type.Object(tables, { additionalProperties: false }),
+      },
+      { additionalProperties: false },
+    );
+    const json = new Map(
+      this.tables.map((t) => [t.name, new Map(Object.entries(t.description.json ?? {}).map(([column, schema]) => [column, compile(schema)]))]),
+    );
+    this.validators = { document: compile(document), json };
+    return this.validators;
+  }
+
+  /**
+   * Checks a document as a whole before anything is written: its shape and every value (one compiled validator),
+   * the JSON columns, the rules between columns, the keys unique within it, and that every reference names a row of
+   * the same document and account. `onlyAccount` limits every row to one account.
+   */
+  private read(given: unknown, onlyAccount: string | undefined): { accounts: string[]; rows: Located[]; base: string } {
     let input = given;
+    let base = '';
     // The whole answer of an export (envelope and all) is accepted as well as its result.
-    if (isPlainObject(input) && input.success === true && isPlainObject(input.result)) input = input.result;
-    if (!isPlainObject(input)) throw invalidState('a state document must be a JSON object', '/');
-    if (input.format !== undefined && input.format !== STATE_FORMAT) {
-      throw invalidState(`format must be ${JSON.stringify(STATE_FORMAT)}`, '/format');
+    if (isPlainObject(input) && input.success === true && isPlainObject(input.result)) {
+      input = input.result;
+      base = '/result';
     }
+    const refuse = (message: string, pointer: string) => invalidState(message, `${base}${pointer}` || '/');
+    if (!isPlainObject(input)) throw refuse('a state document must be a JSON object', '');
+    // What the document is decides how to read the rest, so it is checked first, with its own words.
+    if (input.format !== undefined && input.format !== STATE_FORMAT) throw refuse(`format must be ${JSON.stringify(STATE_FORMAT)}`, '/format');
     if (input.version !== undefined && input.version !== STATE_FORMAT_VERSION) {
-      throw invalidState(`version ${JSON.stringify(input.version)} is not supported (this emulator reads version ${STATE_FORMAT_VERSION})`, '/version');
+      throw refuse(`version ${JSON.stringify(input.version)} is not supported (this emulator reads version ${STATE_FORMAT_VERSION})`, '/version');
     }
     const current = this.schemaVersion.get() as number;
     if (input.schema_version !== undefined && input.schema_version !== current) {
-      throw invalidState(
-        `the document was exported at schema version ${JSON.stringify(input.schema_version)}, this emulator is at ${current}`,
-        '/schema_version',
-      );
+      throw refuse(`the document was exported at schema version ${JSON.stringify(input.schema_version)}, this emulator is at ${current}`, '/schema_version');
     }
-    for (const key of Object.keys(input)) {
-      if (!['format', 'version', 'schema_version', 'accounts', 'tables'].includes(key)) {
-        throw invalidState(`unknown field "${key}" (expected format, version, schema_version, accounts, tables)`, `/${key}`);
-      }
-    }
-    if (!isPlainObject(input.tables)) throw invalidState('tables must be an object of table name -> array of rows', '/tables');
-    const accounts = new Set<string>();
-    if (input.accounts !== undefined) {
-      if (!Array.isArray(input.accounts)) throw invalidState('accounts must be an array of account ids', '/accounts');
-      input.accounts.forEach((a, i) => {
-        if (typeof a !== 'string' || !ACCOUNT_ID.test(a)) {
-          throw invalidState(`accounts[${i}]: ${JSON.stringify(a)} is not an account id (32 lower-case hex characters)`, `/accounts/${i}`);
-        }
-        if (onlyAccount !== undefined && a !== onlyAccount) {
-          throw invalidState(`accounts[${i}]: ${a} is not the account being imported (${onlyAccount})`, `/accounts/${i}`);
-        }
-        accounts.add(a);
-      });
-    }
-    const byName = new Map(this.tables.map((t) => [t.name, t]));
-    for (const [name, rows] of Object.entries(input.tables)) {
-      const table = byName.get(name);
-      if (!table) {
-        throw invalidState(`unknown table "${name}" (per-account tables: ${this.tableNames().join(', ') || 'none'})`, `/tables/${name}`);
-      }
-      if (!Array.isArray(rows)) throw invalidState(`tables.${name} must be an array of rows`, `/tables/${name}`);
-      const known = new Set(table.columns.map((c) => c.name));
-      rows.forEach((row: unknown, i) => {
-        const at = `tables.${name}[${i}]`;
-        const pointer = `/tables/${name}/${i}`;
-        if (!isPlainObject(row)) throw invalidState(`${at} must be an object of column -> value`, pointer);
-        for (const [column, value] of Object.entries(row)) {
-          if (!known.has(column)) {
-            throw invalidState(`${at} has unknown column "${column}" (columns: ${[...known].join(', ')})`, `${pointer}/${column}`);
-          }
-          const ok =
-            value === null ||
-            typeof value === 'string' ||
-            (typeof value === 'number' && Number.isFinite(value)) ||
-            (isPlainObject(value) && Object.keys(value).length === 1 && typeof value.$base64 === 'string');
-          if (!ok) throw invalidState(`${at}.${column} must be a string, a finite number, null or {"$base64": "..."}`, `${pointer}/${column}`);
-        }
-        for (const column of table.columns) {
-          if (column.notNull && !column.hasDefault && (row[column.name] === undefined || row[column.name] === null)) {
-            throw invalidState(`${at}.${column.name} is required`, `${pointer}/${column.name}`);
-          }
-        }
-        const accountTag = row.account_tag;
-        if (typeof accountTag !== 'string' || !ACCOUNT_ID.test(accountTag)) {
-          throw invalidState(`${at}.account_tag ${JSON.stringify(accountTag)} is not an account id (32 lower-case hex characters)`, `${pointer}/account_tag`);
-        }
+
+    const validators = this.compiled();
+    if (!validators.document(input)) throw this.documentProblem(validators.document.errors ?? [], refuse);
+    const document = input as { accounts?: string[]; tables: Record<string, StateRow[] | undefined> };
+
+    const accounts = new Set<string>(onlyAccount === undefined ? [] : [onlyAccount]);
+    (document.accounts ?? []).forEach((a, i) => {
+      if (onlyAccount !== undefined && a !== onlyAccount) throw refuse(`accounts[${i}]: ${a} is not the account being imported (${onlyAccount})`, `/accounts/${i}`);
+      accounts.add(a);
+    });
+    const rows: Located[] = [];
+    for (const table of this.checkOrder) {
+      const seen = table.uniqueKeys.map(() => new Map<string, number>());
+      (document.tables[table.name] ?? []).forEach((row, index) => {
+        const at = `/tables/${table.name}/${index}`;
+        const accountTag = row.account_tag as string;
         if (onlyAccount !== undefined && accountTag !== onlyAccount) {
-          throw invalidState(`${at}.account_tag ${accountTag} is not the account being imported (${onlyAccount})`, `${pointer}/account_tag`);
+          throw refuse(`tables.${table.name}[${index}].account_tag ${accountTag} is not the account being imported (${onlyAccount})`, `${at}/account_tag`);
         }
         accounts.add(accountTag);
+        this.checkRow(table, row, validators, (column, message, subject = column) =>
+          refuse(`tables.${table.name}[${index}].${subject} ${message}`, `${at}/${escapeToken(column)}`),
+        );
+        table.uniqueKeys.forEach((key, k) => {
+          const values = key.columns.map((c) => row[c] ?? null);
+          if (values.includes(null)) return; // NULLs never collide in SQL
+          const id = JSON.stringify(values);
+          const earlier = (seen[k] as Map<string, number>).get(id);
+          if (earlier !== undefined) {
+            const named = key.columns.filter((c) => c !== 'account_tag');
+            throw refuse(
+              `tables.${table.name}[${index}].${named.join(', ')} ${named.map((c) => JSON.stringify(row[c])).join(', ')} is already used by tables.${table.name}[${earlier}]${key.global ? '' : ` of the same account`}`,
+              `${at}/${named[0] as string}`,
+            );
+          }
+          (seen[k] as Map<string, number>).set(id, index);
+        });
+        rows.push({ table, index, row });
       });
     }
-    if (onlyAccount !== undefined) accounts.add(onlyAccount);
-    return {
-      format: STATE_FORMAT,
-      version: STATE_FORMAT_VERSION,
-      schema_version: current,
-      accounts: [...accounts].sort(),
-      tables: input.tables as Record<string, StateRow[]>,
-    };
+    const byKey = this.indexRows(rows);
+    for (const located of rows) {
+      for (const reference of located.table.description.references ?? []) this.checkReference(located, reference, byKey, refuse);
+    }
+    return { accounts: [...accounts].sort(), rows, base };
+  }
+
+  private documentProblem(errors: readonly ErrorObject[], refuse: (message: string, pointer: string) => ApiError): ApiError {
+    const { pointer, problem } = describeErrors(errors);
+    const last = errors[errors.length - 1] as ErrorObject;
+    if (last.keyword === 'additionalProperties') {
+      const name = String(last.params.additionalProperty);
+      const path = last.instancePath.split('/');
+      if (path.length === 1) return refuse(`unknown field ${JSON.stringify(name)} (expected ${DOCUMENT_FIELDS.join(', ')})`, pointer);
+      if (path.length === 2) return refuse(`unknown table ${JSON.stringify(name)} (per-account tables: ${this.tableNames().join(', ')})`, pointer);
+      const table = this.byName.get(path[2] as string) as Table;
+      const where = fieldOf(last.instancePath);
+      if (table.description.assigned?.includes(name)) {
+        return refuse(`${where}.${name} is assigned on import, in document order: leave it out`, pointer);
+      }
+      return refuse(`${where} has unknown column ${JSON.stringify(name)} (columns: ${table.columns.join(', ')})`, pointer);
+    }
+    return refuse(`${fieldOf(pointer)} ${problem}`, pointer);
+  }
+
+  /** The JSON columns (parsed, within the API's limits, of the right shape), then the rules between columns. */
+  private checkRow(
+    table: Table,
+    row: StateRow,
+    validators: Validators,
+    refuse: (column: string, message: string, subject?: string) => ApiError,
+  ): void {
+    const parsed: Record<string, unknown> = {};
+    for (const [column, validate] of validators.json.get(table.name) ?? []) {
+      const text = row[column];
+      if (typeof text !== 'string') continue; // NULL, or omitted: the database's default
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw refuse(column, 'is not valid JSON');
+      }
+      const limit = jsonLimitProblem(value);
+      if (limit) throw refuse(column, limit);
+      if (!validate(value)) {
+        // The pointer stops at the column (a string); the message goes on into the JSON it holds.
+        const { pointer, problem } = describeErrors(validate.errors ?? []);
+        const inner = pointer === '' ? '' : fieldOf(pointer);
+        throw refuse(column, `${problem} (in the JSON text)`, inner === '' ? column : `${column}${inner.startsWith('[') ? '' : '.'}${inner}`);
+      }
+      parsed[column] = value;
+    }
+    const problem = table.description.check?.(row, parsed);
+    if (problem) throw refuse(problem.column, problem.message);
+  }
+
+  /** The document's rows by (table, column, value): what references resolve against. */
+  private indexRows(rows: readonly Located[]): Map<string, Located[]> {
+    const wanted = new Set(this.tables.flatMap((t) => (t.description.references ?? []).map((r) => `${r.table}\0${r.key}`)));
+    const index = new Map<string, Located[]>();
+    for (const located of rows) {
+      for (const target of wanted) {
+        const [table, key] = target.split('\0') as [string, string];
+        if (table !== located.table.name) continue;
+        const id = `${target}\0${String(located.row[key])}`;
+        const same = index.get(id);
+        if (same) same.push(located);
+        else index.set(id, [located]);
+      }
+    }
+    return index;
+  }
+
+  private checkReference(
+    { table, index, row }: Located,
+    reference: RowReference,
+    byKey: Map<string, Located[]>,
+    refuse: (message: string, pointer: string) => ApiError,
+  ): void {
+    const value = row[reference.column];
+    if (value === null || value === undefined) return;
+    const field = `tables.${table.name}[${index}].${reference.column}`;
+    const pointer = `/tables/${table.name}/${index}/${reference.column}`;
+    const account = row.account_tag as string;
+    const candidates = byKey.get(`${reference.table}\0${reference.key}\0${String(value)}`) ?? [];
+    const target = candidates.find((c) => c.row.account_tag === account);
+    const named = `tables.${reference.table} row with ${reference.key} ${JSON.stringify(value)}`;
+    if (target) {
+      for (const [mine, theirs] of Object.entries(reference.agree ?? {})) {
+        if (target.row[theirs] !== row[mine]) {
+          throw refuse(`${field}: the ${named} has ${theirs} ${JSON.stringify(target.row[theirs])}, not ${JSON.stringify(row[mine])}`, pointer);
+        }
+      }
+      return;
+    }
+    const other = candidates[0];
+    if (other) throw refuse(`${field}: the ${named} belongs to account ${String(other.row.account_tag)}, not ${account}`, pointer);
+    if (!reference.mayOutlive?.(row)) throw refuse(`${field}: no ${named} in account ${account} in this document`, pointer);
+  }
+
+  /**
+   * Inside the import's transaction, once the replaced accounts are deleted: a row may neither take a value that is
+   * unique across accounts from another account, nor (a row kept for the record) name another account's row.
+   */
+  private checkAgainstOtherAccounts({ table, index, row }: Located, base: string): void {
+    for (const key of table.uniqueKeys) {
+      if (!key.global) continue;
+      const values = key.columns.map((c) => row[c] ?? null);
+      if (values.includes(null)) continue;
+      const holder = key.holder.get(...values);
+      if (holder !== undefined) {
+        throw invalidState(
+          `tables.${table.name}[${index}].${key.columns.join(', ')} ${values.map((v) => JSON.stringify(v)).join(', ')} is already used by account ${String(holder)} (unique across accounts)`,
+          `${base}/tables/${table.name}/${index}/${key.columns[0] as string}`,
+        );
+      }
+    }
+    for (const reference of table.description.references ?? []) {
+      const value = row[reference.column];
+      if (value === null || value === undefined || !reference.mayOutlive?.(row)) continue;
+      const target = this.byName.get(reference.table)?.uniqueKeys.find((k) => k.global && k.columns.length === 1 && k.columns[0] === reference.key);
+      const holder = target?.holder.get(value);
+      if (holder !== undefined && holder !== row.account_tag) {
+        throw invalidState(
+          `tables.${table.name}[${index}].${reference.column}: the tables.${reference.table} row with ${reference.key} ${JSON.stringify(value)} belongs to account ${String(holder)}`,
+          `${base}/tables/${table.name}/${index}/${reference.column}`,
+        );
+      }
+    }
   }
 }
 
@@ -311,7 +623,10 @@ export function seedFromFile(state: StateRepository, path: string): { accounts: 
   try {
     return state.import(document, 'covered');
   } catch (error) {
-    if (error instanceof ApiError) throw new ConfigError(`SEED_FILE ${path}: ${error.errors.map((e) => e.message).join('; ')}; nothing was loaded`);
+    if (error instanceof ApiError) {
+      const problems = error.errors.map((e) => `${e.source ? `at ${e.source.pointer}: ` : ''}${e.message}`);
+      throw new ConfigError(`SEED_FILE ${path}: ${problems.join('; ')}; nothing was loaded`);
+    }
     throw error;
   }
 }

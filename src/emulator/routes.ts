@@ -21,6 +21,7 @@ import {
   JournalQuery,
   Removed,
   StateDocument,
+  StateExportQuery,
   StateImportBody,
 } from './schemas.js';
 
@@ -28,6 +29,8 @@ export interface ControlRoutesOptions {
   state: StateRepository;
   journal: Journal;
   faults: FaultRules;
+  /** Called after an import: the Shared Signals worker looks again at what is pending. */
+  onImported: () => void;
 }
 
 export const CONTROL_PREFIX = '/__emulator/v1';
@@ -74,7 +77,11 @@ function journalFilter(query: { account?: string; method?: string; path?: string
 
 export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
-  const { state, journal, faults } = options;
+  const { state, journal, faults, onImported } = options;
+  const imported = <T>(result: T): T => {
+    onImported();
+    return result;
+  };
 
   /** Reset and import replace data; the scope's journal entries and fault rules go with it. */
   const forget = (accountId: string | undefined) => {
@@ -126,11 +133,13 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
       schema: {
         operationId: 'emulator-state-export',
         summary: 'Export the state of every account.',
+        description: 'Secrets are left out unless ?secrets=true.',
         tags: [TAG],
+        querystring: StateExportQuery,
         response: responses(StateDocument),
       },
     },
-    async () => success(state.export()),
+    async (request) => success(state.export(undefined, { secrets: request.query.secrets === 'true' })),
   );
 
   app.put(
@@ -145,7 +154,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         response: responses(ImportResult),
       },
     },
-    async (request) => success(state.import(request.body, 'all')),
+    async (request) => success(imported(state.import(request.body, 'all'))),
   );
 
   app.get(
@@ -154,12 +163,14 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
       schema: {
         operationId: 'emulator-state-export-account',
         summary: 'Export the state of one account.',
+        description: 'Secrets are left out unless ?secrets=true.',
         tags: [TAG],
         params: ControlAccountParams,
+        querystring: StateExportQuery,
         response: responses(StateDocument),
       },
     },
-    async (request) => success(state.export(request.params.account_id)),
+    async (request) => success(state.export(request.params.account_id, { secrets: request.query.secrets === 'true' })),
   );
 
   app.put(
@@ -174,9 +185,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRoutesOptions> = async (pl
         response: responses(ImportResult),
       },
     },
-    async (request) => {
-      return success(state.import(request.body, { account: request.params.account_id }));
-    },
+    async (request) => success(imported(state.import(request.body, { account: request.params.account_id }))),
   );
 
   app.get(

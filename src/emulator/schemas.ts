@@ -5,17 +5,35 @@ import { AccountId } from '../cloudflare/identifiers.js';
 export const StateDocument = Type.Object(
   {
     format: Type.Literal('cf-zt-risk-emulator/state'),
-    version: Type.Literal(1),
+    version: Type.Literal(2),
     schema_version: Type.Integer({ description: 'The highest migration applied when the state was exported.' }),
+    secrets: Type.Boolean({
+      description:
+        'Whether secrets are included (?secrets=true): the ssf_keys table (signing private keys), ssf_streams.authorization_header and ssf_outbox.authorization. When false they are left out, neither null nor redacted.',
+    }),
     accounts: Type.Array(AccountId, { description: 'The accounts the document covers; an import replaces exactly these.' }),
     tables: Type.Record(
       Type.String(),
       Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Rows as stored, in insertion order.' }),
-      { description: 'Every per-account table (one with an account_tag column): table name -> rows.' },
+      {
+        description:
+          'Every per-account table (one with an account_tag column): table name -> rows. ssf_outbox.seq is not carried: an import numbers the SETs in document order.',
+      },
     ),
   },
   { description: 'State of one account or of all: what export answers, and what import and SEED_FILE read.' },
 );
+
+export const StateExportQuery = Type.Object({
+  secrets: Type.Optional(
+    Type.Unsafe<'true' | 'false'>({
+      type: 'string',
+      enum: ['true', 'false'],
+      description:
+        'true: include secrets (signing private keys, stream authorization_header, outbox authorization). Default false: they are left out, and an import of the document generates new keys.',
+    }),
+  ),
+});
 
 /** Import bodies are checked by the state repository (the tables are only known at run time). */
 export const StateImportBody = Type.Object(
@@ -23,7 +41,7 @@ export const StateImportBody = Type.Object(
   {
     additionalProperties: true,
     description:
-      'A state document as GET .../state answers it (its result, or the whole answer). Replaces the accounts it covers (PUT /state: everything), all or nothing.',
+      'A state document as GET .../state answers it (its result, or the whole answer). Every row is checked as the API would check its values, and must name only rows of its own account in the document. Replaces the accounts it covers (PUT /state: everything), all or nothing; a problem is a 400, code 1410, with a JSON pointer.',
   },
 );
 

@@ -37,7 +37,7 @@ export interface SharedSignals {
   routes: FastifyPluginAsync;
   /** The outbox, event profiles and key rotation, registered inside the control API's plugin. */
   controls: FastifyPluginAsync;
-  /** After the control API replaced state (import, reset): every lane's oldest pending SET is due now. */
+  /** After the control API imported state: every lane's oldest pending SET is due now. */
   stateReplaced: () => void;
 }
 

@@ -345,6 +345,23 @@ describe('SSF_PUSH', () => {
   });
 });
 
+describe('state import', () => {
+  it('wakes the worker: a pending SET of an imported document is pushed at once, whatever its backoff said', async () => {
+    running = await listeningApp({ ssfRetryDelayMs: 600_000 });
+    receiver.answer({ status: 503 });
+    await createIntegration(running.api, receiver.url);
+    running.levelChanges.publish(change());
+    await outboxWhen(running.app, '', (e) => e[0]?.attempts === 1);
+    const exported = await running.app.inject({ method: 'GET', url: `/__emulator/v1/accounts/${ACCOUNT}/state?secrets=true` });
+    expect((await running.app.inject({ method: 'POST', url: `/__emulator/v1/accounts/${ACCOUNT}/reset` })).statusCode).toBe(200);
+    const imported = await running.app.inject({ method: 'PUT', url: `/__emulator/v1/accounts/${ACCOUNT}/state`, payload: exported.json() as object });
+    expect(imported.statusCode).toBe(200);
+    const [entry] = await outboxWhen(running.app, '', (e) => e[0]?.status === 'delivered');
+    expect(entry?.attempts).toBe(2);
+    expect(receiver.received).toHaveLength(2);
+  });
+});
+
 describe('retention', () => {
   it('keeps the newest SSF_OUTBOX_RETENTION finished SETs of each integration', async () => {
     running = await listeningApp({ ssfOutboxRetention: 3 });
