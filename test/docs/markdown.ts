@@ -102,3 +102,11 @@ function withoutFences(markdown: string): string[] {
   }
   return blanked;
 }
+
+/** Blocks that show a file of the repository (```ts file=docs/recipes/vitest/vitest.config.ts): path and body. */
+export function fileBlocks(markdown: string): { line: number; path: string; body: string }[] {
+  return fences(markdown).flatMap((fence) => {
+    const path = fence.info.find((word) => word.startsWith('file='))?.slice('file='.length);
+    return path === undefined ? [] : [{ line: fence.line, path, body: fence.body }];
+  });
+}

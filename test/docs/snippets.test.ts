@@ -5,7 +5,9 @@
 // - ```ts run   TypeScript, run with `npx tsx` from a file inside the repository (so `cloudflare` resolves);
 //               one that imports from 'vitest' is a test file and runs with `npx vitest run` instead;
 // - ```json output / ```text output   right after a runnable block (blank lines between at most): what it
-//               prints, compared as test/docs/expected.ts says (`…` stands for a value that changes per run).
+//               prints, compared as test/docs/expected.ts says (`…` stands for a value that changes per run);
+// - ```ts file=<path>   shows a file of the repository, which must be exactly what the block shows (the recipes
+//               of docs/testing.md: test/docs/recipes.test.ts runs those files).
 // Any other block is shown, not run. A runnable block shows its output only in an output block, never in
 // `# ->` comments, which nothing would check.
 //
@@ -20,7 +22,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync,
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, freePort, startServer, type RunningServer } from '../support/server.js';
-import { anchors, relativeLinks, snippets, type Snippet } from './markdown.js';
+import { anchors, fileBlocks, relativeLinks, snippets, type Snippet } from './markdown.js';
 import { parseJsonSequence, resolve, resolveText } from './expected.js';
 
 const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
@@ -148,6 +150,14 @@ describe('the docs themselves', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('a block that shows a file of the repository shows it exactly', () => {
+    const shown = DOCUMENTS.flatMap((document) => fileBlocks(readFileSync(join(ROOT, document), 'utf8')).map((block) => ({ document, ...block })));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const { document, line, path, body } of shown) {
+      expect(body, `${document}:${line} shows ${path}`).toBe(readFileSync(join(ROOT, path), 'utf8').trimEnd());
+    }
   });
 
   it("the README's options table says what `--help` says: every option, its names and its default", () => {
