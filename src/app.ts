@@ -12,6 +12,7 @@ import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { healthRoutes } from './health/routes.js';
 import { docsRoutes } from './docs/routes.js';
+import { accountRoutes } from './emulator/accounts.js';
 import { FaultRules } from './emulator/faults.js';
 import { Journal } from './emulator/journal.js';
 import { markInternal } from './emulator/requests.js';
@@ -20,10 +21,12 @@ import { CONTROL_PREFIX, controlRoutes, requireAdminToken } from './emulator/rou
 import { IntegrationEvents } from './integrations/events.js';
 import { integrationLookup, IntegrationRepository } from './integrations/repository.js';
 import { integrationRoutes } from './integrations/routes.js';
+import { integrationControls } from './integrations/controls.js';
 import { LevelChanges } from './risk/levelChanges.js';
 import { RiskScores } from './risk/scores.js';
 import { riskRoutes } from './risk/routes.js';
 import { riskEventRoutes } from './risk/eventRoutes.js';
+import { riskControls } from './risk/controls.js';
 import { sharedSignals } from './ssf/plugin.js';
 import { asOpenapi30, openapiDocument } from './openapi.js';
 import { lazySchemaController } from './schemaCompilers.js';
@@ -175,6 +178,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       await controls.register(controlRoutes, { state, journal, faults });
       await controls.register(riskEventRoutes, { risk });
       await controls.register(ssf.controls);
+      // The reads the dashboard makes (src/dashboard/), open to any script as well.
+      await controls.register(accountRoutes, {
+        stored: () => state.accounts(),
+        integrations: () => integrations.countByAccount(),
+        users: () => risk.userCounts(),
+        requests: () => journal.requestsByAccount(),
+      });
+      await controls.register(integrationControls, { repository: integrations, ssfBaseUrl });
+      await controls.register(riskControls, { risk });
     },
     { prefix: CONTROL_PREFIX },
   );
