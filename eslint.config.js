@@ -16,4 +16,15 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The dashboard's script runs in the browser, not in Node.
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'location', 'history', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'crypto', 'atob', 'TextDecoder', 'URLSearchParams', 'CSS', 'Node'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

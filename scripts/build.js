@@ -6,7 +6,7 @@
 // HEALTHCHECK) share their code through chunks in dist/chunks/. Source maps (dist/**/*.js.map) point
 // to src/ and node_modules/.
 import { build } from 'esbuild';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
@@ -175,3 +175,5 @@ for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, contents);
 }
+// The dashboard's page, script and style sheet are served as written, from next to src/dashboard/routes.ts's output.
+cpSync(`${root}src/dashboard/public`, `${root}dist/dashboard/public`, { recursive: true });

@@ -12,6 +12,7 @@ import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { healthRoutes } from './health/routes.js';
 import { docsRoutes } from './docs/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { accountRoutes } from './emulator/accounts.js';
 import { FaultRules } from './emulator/faults.js';
 import { Journal } from './emulator/journal.js';
@@ -148,7 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
 
   // Every request to the emulated API is journaled, and fault rules may answer it; the emulator's own routes
-  // (controls, health, docs) are marked internal and are neither.
+  // (controls, health, docs, the dashboard) are marked internal and are neither.
   // The journal observes the real process, so it reads the wall clock: reading the app's injectable clock on
   // every request would shift the times a pinned test clock gives the emulated objects.
   const journal = new Journal(config.journalSize, Date.now);
@@ -160,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     markInternal(own);
     await own.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
     await own.register(docsRoutes);
+    await own.register(dashboardRoutes);
   });
 
   // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
