@@ -66,6 +66,8 @@ function when(value) {
   return h('time', { datetime: date.toISOString() }, `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`);
 }
 
+/** A path or URL in <code>, which may wrap after each slash (and nowhere else). */
+const pathCode = (text) => h('code', {}, text.split(/(?<=\/)/).flatMap((part) => [part, h('wbr')]));
 const level = (value) => h('span', { class: `level level-${String(value).toLowerCase()}` }, String(value).toLowerCase());
 const json = (value) => h('pre', { class: 'json' }, JSON.stringify(value, null, 2));
 const problem = (message) => h('p', { class: 'problem', role: 'alert' }, message);
@@ -273,7 +275,7 @@ function change(claims) {
   const [type = '', event = {}] = Object.entries(claims.events ?? {})[0] ?? [];
   const who = event.subject?.user?.email ?? claims.sub_id?.email ?? claims.sub_id?.id ?? '';
   if (event.current_level !== undefined) {
-    return [who ? `${who}: ` : '', level(event.previous_level ?? '?'), ' → ', level(event.current_level)];
+    return h('span', { class: 'change' }, who ? `${who}: ` : '', level(event.previous_level ?? '?'), ' → ', level(event.current_level));
   }
   return `${type.split('/').pop()}${who ? ` (${who})` : ''}`;
 }
@@ -286,7 +288,7 @@ function deliveries(accountId, label, entries) {
     [...entries].reverse().map((e) => [
       when(e.created_at),
       change(e.claims),
-      e.delivery === 'push' ? ['push to ', h('code', {}, e.target ?? '—')] : `poll${e.stream_id ? ` (stream ${e.stream_id})` : ''}`,
+      e.delivery === 'push' ? ['push to ', pathCode(e.target ?? '—')] : `poll${e.stream_id ? ` (stream ${e.stream_id})` : ''}`,
       h('span', { class: `status status-${e.status}` }, e.status),
       e.http_status ?? '—',
       e.attempts,
@@ -515,7 +517,7 @@ function requestsPart(accountId) {
             [...entries].reverse().map((e) => [
               when(e.time),
               e.method,
-              h('code', {}, e.query === null ? e.path : `${e.path}?${e.query}`),
+              pathCode(e.query === null ? e.path : `${e.path}?${e.query}`),
               e.status,
               e.duration_ms.toFixed(1),
               e.fault === null ? '—' : h('code', {}, e.fault),
