@@ -17,4 +17,15 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The dashboard's script runs in the browser, not in Node.
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'location', 'history', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'crypto', 'atob', 'TextDecoder', 'URLSearchParams', 'CSS', 'Node'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

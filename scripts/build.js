@@ -6,9 +6,9 @@
 // server already running from dist/ keeps the files it may still load.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -40,14 +40,21 @@ const result = await build({
   write: false,
 });
 
-// Each file goes to a temporary name first, then is renamed over the old one: a reader sees the old file or the
-// new one, never half of one. Without code splitting the names never change, so nothing is left behind.
-for (const file of result.outputFiles) {
-  mkdirSync(dirname(file.path), { recursive: true });
-  const temporary = `${file.path}.${process.pid}.tmp`;
-  writeFileSync(temporary, file.contents);
-  renameSync(temporary, file.path);
+/** Writes to a temporary name, then renames over the old file: a reader sees the old file or the new one, never half. */
+function replace(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
 }
+
+// Without code splitting the names never change, so nothing is left behind.
+for (const file of result.outputFiles) replace(file.path, file.contents);
+
+// The dashboard's page, script and style sheet are served as written, from public/ next to the module that
+// serves them: src/dashboard/public/ when running from source, dist/public/ once bundled.
+const assets = join(root, 'src/dashboard/public');
+for (const name of readdirSync(assets)) replace(join(root, 'dist/public', name), readFileSync(join(assets, name)));
 
 // The declarations of the package's API, from tsc itself.
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -12,6 +12,8 @@ import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { healthRoutes } from './health/routes.js';
 import { docsRoutes } from './docs/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { accountRoutes } from './emulator/accounts.js';
 import { FaultRules } from './emulator/faults.js';
 import { Journal } from './emulator/journal.js';
 import { markInternal } from './emulator/requests.js';
@@ -20,11 +22,13 @@ import { CONTROL_PREFIX, controlRoutes, requireAdminToken } from './emulator/rou
 import { IntegrationEvents } from './integrations/events.js';
 import { integrationLookup, IntegrationRepository } from './integrations/repository.js';
 import { integrationRoutes } from './integrations/routes.js';
+import { integrationControls } from './integrations/controls.js';
 import { integrationTables } from './integrations/state.js';
 import { LevelChanges } from './risk/levelChanges.js';
 import { RiskScores } from './risk/scores.js';
 import { riskRoutes } from './risk/routes.js';
 import { riskEventRoutes } from './risk/eventRoutes.js';
+import { riskControls } from './risk/controls.js';
 import { riskTables } from './risk/state.js';
 import { sharedSignals } from './ssf/plugin.js';
 import { ssfTables } from './ssf/state.js';
@@ -148,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
 
   // Every request to the emulated API is journaled, and fault rules may answer it; the emulator's own routes
-  // (controls, health, docs) are marked internal and are neither.
+  // (controls, health, docs, the dashboard) are marked internal and are neither.
   // The journal observes the real process, so it reads the wall clock: reading the app's injectable clock on
   // every request would shift the times a pinned test clock gives the emulated objects.
   const journal = new Journal(config.journalSize, Date.now);
@@ -160,6 +164,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     markInternal(own);
     await own.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
     await own.register(docsRoutes);
+    await own.register(dashboardRoutes);
   });
 
   // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
@@ -178,6 +183,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       await controls.register(controlRoutes, { state, journal, faults, onImported: ssf.stateReplaced });
       await controls.register(riskEventRoutes, { risk });
       await controls.register(ssf.controls);
+      // The reads the dashboard makes (src/dashboard/), open to any script as well.
+      await controls.register(accountRoutes, {
+        stored: () => state.accounts(),
+        integrations: () => integrations.countByAccount(),
+        users: () => risk.userCounts(),
+        requests: () => journal.requestsByAccount(),
+      });
+      await controls.register(integrationControls, { repository: integrations, ssfBaseUrl });
+      await controls.register(riskControls, { risk });
     },
     { prefix: CONTROL_PREFIX },
   );

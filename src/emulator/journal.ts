@@ -191,6 +191,16 @@ export class Journal {
     }));
   }
 
+  /** How many entries each account has (entries that name no account are not counted). */
+  requestsByAccount(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const entry of this.entries()) {
+      const account = accountOf(routedPath(entry.routedUrl));
+      if (account !== undefined) counts.set(account, (counts.get(account) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Removes matching entries (all without a filter); returns how many. */
   clear(filter: JournalFilter = {}): number {
     if (this.size === 0) return 0;

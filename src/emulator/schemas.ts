@@ -137,3 +137,10 @@ export const JournalEntry = Type.Object({
   }),
   response: Type.Object({ content_type: Type.Union([Type.String(), Type.Null()]), body: Type.Unknown() }),
 });
+
+export const AccountSummary = Type.Object({
+  account_id: AccountId,
+  integrations: Type.Integer({ description: 'How many integrations it has.' }),
+  users: Type.Integer({ description: 'How many users risk events were injected for.' }),
+  requests: Type.Integer({ description: 'How many of its requests the journal holds.' }),
+});

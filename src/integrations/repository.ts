@@ -68,6 +68,7 @@ export class IntegrationRepository {
   private readonly deleteStmt;
   private readonly activeStmt;
   private readonly byIdStmt;
+  private readonly countsStmt;
   private readonly transaction: <T>(write: () => T) => T;
 
   constructor(
@@ -94,6 +95,12 @@ export class IntegrationRepository {
       `SELECT ${COLUMNS} FROM integrations WHERE account_tag = ? AND active = 1 ORDER BY rowid`,
     );
     this.byIdStmt = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM integrations WHERE id = ?`);
+    this.countsStmt = db.prepare<[], { account_tag: string; n: number }>('SELECT account_tag, count(*) AS n FROM integrations GROUP BY account_tag');
+  }
+
+  /** How many integrations each account has. */
+  countByAccount(): Map<string, number> {
+    return new Map(this.countsStmt.all().map((row) => [row.account_tag, row.n]));
   }
 
   list(accountId: string): IntegrationRecord[] {

@@ -26,6 +26,20 @@ function wellKnownUrl(ssfBaseUrl: string, integrationId: string): string {
   return `${ssfBaseUrl}/.well-known/sse-configuration/${integrationId}`;
 }
 
+/** An integration as Cloudflare's API answers it: the stored record with its derived well_known_url. */
+export function integrationOnWire(record: IntegrationRecord, ssfBaseUrl: string): Integration {
+  return {
+    id: record.id,
+    account_tag: record.account_tag,
+    integration_type: record.integration_type,
+    reference_id: record.reference_id,
+    tenant_url: record.tenant_url,
+    well_known_url: wellKnownUrl(ssfBaseUrl, record.id),
+    active: record.active,
+    created_at: record.created_at,
+  };
+}
+
 function notFoundIntegration(id: string) {
   return notFound(ErrorCode.integrationNotFound, `Integration ${id} not found`);
 }
@@ -33,16 +47,7 @@ function notFoundIntegration(id: string) {
 export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = async (plugin, options) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const { repository, ssfBaseUrl } = options;
-  const toWire = (record: IntegrationRecord): Integration => ({
-    id: record.id,
-    account_tag: record.account_tag,
-    integration_type: record.integration_type,
-    reference_id: record.reference_id,
-    tenant_url: record.tenant_url,
-    well_known_url: wellKnownUrl(ssfBaseUrl(), record.id),
-    active: record.active,
-    created_at: record.created_at,
-  });
+  const toWire = (record: IntegrationRecord): Integration => integrationOnWire(record, ssfBaseUrl());
 
   app.get(
     '/accounts/:account_id/zt_risk_scoring/integrations',

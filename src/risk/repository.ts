@@ -45,6 +45,10 @@ interface EventRow extends Omit<RiskEventRow, 'counted' | 'event_details'> {
   event_details: string;
 }
 
+function toEvent(row: EventRow): RiskEventRow {
+  return { ...row, counted: row.counted === 1, event_details: JSON.parse(row.event_details) as unknown };
+}
+
 export class RiskRepository {
   private readonly overridesStmt;
   private readonly saveOverrideStmt;
@@ -57,6 +61,9 @@ export class RiskRepository {
   private readonly countedStmt;
   private readonly countedInAccountStmt;
   private readonly activityStmt;
+  private readonly usersStmt;
+  private readonly eventsInAccountStmt;
+  private readonly userCountsStmt;
   readonly transaction: <T>(fn: () => T) => T;
 
   constructor(db: Database) {
@@ -102,6 +109,16 @@ export class RiskRepository {
        WHERE e.account_tag = ? AND e.cleared = 0
        GROUP BY u.user_id ORDER BY last_ms DESC, u.user_id`,
     );
+    this.usersStmt = db.prepare<[string], RiskUserRow>(
+      'SELECT user_id, email, name, last_reset_time FROM risk_users WHERE account_tag = ? ORDER BY rowid',
+    );
+    this.eventsInAccountStmt = db.prepare<[string], EventRow>(
+      `SELECT id, user_id, behavior_id, risk_level, counted, timestamp, timestamp_ms, event_details FROM risk_events
+       WHERE account_tag = ? AND cleared = 0 ORDER BY timestamp_ms DESC, rowid DESC`,
+    );
+    this.userCountsStmt = db.prepare<[], { account_tag: string; n: number }>(
+      'SELECT account_tag, count(*) AS n FROM risk_users GROUP BY account_tag',
+    );
     this.transaction = <T>(fn: () => T): T => db.transaction(fn)();
   }
 
@@ -139,11 +156,22 @@ export class RiskRepository {
 
   /** Events since the user's last reset, newest first. */
   events(accountId: string, userId: string): RiskEventRow[] {
-    return this.eventsStmt.all(accountId, userId).map((r) => ({
-      ...r,
-      counted: r.counted === 1,
-      event_details: JSON.parse(r.event_details) as unknown,
-    }));
+    return this.eventsStmt.all(accountId, userId).map(toEvent);
+  }
+
+  /** Every user of the account, first seen first. */
+  users(accountId: string): RiskUserRow[] {
+    return this.usersStmt.all(accountId);
+  }
+
+  /** The events since their user's last reset of every user of the account, newest first. */
+  eventsInAccount(accountId: string): RiskEventRow[] {
+    return this.eventsInAccountStmt.all(accountId).map(toEvent);
+  }
+
+  /** How many users each account has. */
+  userCounts(): Map<string, number> {
+    return new Map(this.userCountsStmt.all().map((row) => [row.account_tag, row.n]));
   }
 
   countedBehaviors(accountId: string, userId: string): CountedBehavior[] {

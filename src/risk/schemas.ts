@@ -121,3 +121,24 @@ export const RecordedEvent = Type.Object({
   user_risk_level: Type.Unsafe<Level>({ ...RiskLevel, description: "The user's effective risk level once this event was recorded." }),
 });
 export type RecordedEvent = Static<typeof RecordedEvent>;
+
+// ---- Emulator-only: reading every user of an account ----
+
+export const AccountUserEvent = Type.Composite([
+  RiskEvent,
+  Type.Object({
+    behavior: Type.String({ description: 'The id of the behavior triggered.' }),
+    counted: Type.Boolean({ description: 'False when the behavior was disabled: recorded, but it never raises the level.' }),
+  }),
+]);
+export type AccountUserEvent = Static<typeof AccountUserEvent>;
+
+export const AccountUser = Type.Object({
+  user_id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  email: Type.String(),
+  risk_level: Type.Unsafe<Level>({ ...RiskLevel, description: "The user's current level: the highest among enabled behaviors triggered since the last reset." }),
+  last_reset_time: NullableDateTime,
+  events: Type.Array(AccountUserEvent, { description: 'Events since the last reset, newest first.' }),
+});
+export type AccountUser = Static<typeof AccountUser>;

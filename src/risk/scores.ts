@@ -6,7 +6,7 @@ import { rfc3339 } from '../cloudflare/timestamps.js';
 import { BEHAVIORS, BEHAVIOR_IDS, behaviorDefinition, higher } from './catalogue.js';
 import type { LevelChange, LevelChanges, RiskLevel } from './levelChanges.js';
 import { RiskRepository, type CountedBehavior } from './repository.js';
-import type { Behavior, BehaviorSetting, NewRiskEvent, RecordedEvent, RiskEvent, UserRisk, UserRiskInfo } from './schemas.js';
+import type { AccountUser, Behavior, BehaviorSetting, NewRiskEvent, RecordedEvent, RiskEvent, UserRisk, UserRiskInfo } from './schemas.js';
 
 export interface RiskScoresDeps {
   levelChanges: LevelChanges;
@@ -221,6 +221,41 @@ export class RiskScores {
       event_count: row.event_count,
       last_event: row.last_event,
     }));
+  }
+
+  /** Every user events were ever injected for, first seen first: their current level, events since their last reset, and that reset. */
+  users(accountId: string): AccountUser[] {
+    return this.repository.transaction(() => {
+      const catalogue = this.behaviors(accountId);
+      const levels = levelsByUser(this.repository.countedBehaviorsInAccount(accountId), catalogue);
+      const eventsByUser = new Map<string, AccountUser['events']>();
+      for (const e of this.repository.eventsInAccount(accountId)) {
+        const events = eventsByUser.get(e.user_id) ?? [];
+        events.push({
+          id: e.id,
+          name: catalogue[e.behavior_id]?.name ?? e.behavior_id,
+          behavior: e.behavior_id,
+          risk_level: e.risk_level,
+          counted: e.counted,
+          timestamp: e.timestamp,
+          event_details: e.event_details,
+        });
+        eventsByUser.set(e.user_id, events);
+      }
+      return this.repository.users(accountId).map((user) => ({
+        user_id: user.user_id,
+        name: user.name,
+        email: user.email,
+        risk_level: levels.get(user.user_id) ?? 'low',
+        last_reset_time: user.last_reset_time,
+        events: eventsByUser.get(user.user_id) ?? [],
+      }));
+    });
+  }
+
+  /** How many users each account has. */
+  userCounts(): Map<string, number> {
+    return this.repository.userCounts();
   }
 
   /** Clears the user's events and returns their level to low; false for an unknown user. */

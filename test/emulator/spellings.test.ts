@@ -51,7 +51,7 @@ async function answer(method: InjectOptions['method'], url: string, authorizatio
 
 describe('spellings of every control path', () => {
   it('covers every control operation of the document', () => {
-    expect(controlOperations().length).toBe(19);
+    expect(controlOperations().length).toBe(23);
   });
 
   it('without the admin token: every spelling is refused with 401 code 1401, as the plain one', async () => {
@@ -70,7 +70,7 @@ describe('spellings of every control path', () => {
 
   it('with the admin token: every spelling of a read answers what the plain spelling answers', async () => {
     const reads = controlOperations().filter((op) => op.method === 'GET');
-    expect(reads.length).toBe(8);
+    expect(reads.length).toBe(12);
     for (const { method, path } of reads) {
       const plain = await answer(method, path, `Bearer ${TOKEN}`);
       for (const [name, url] of Object.entries(spellings(path))) {
