@@ -79,6 +79,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
     frameworkErrors,
+    // Headers and body must arrive within REQUEST_TIMEOUT_MS (408 otherwise), checked every second or sooner.
+    // Missing Host is refused by registerFailureHandlers, in the failure envelope.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+      requireHostHeader: false,
+    },
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
     bodyLimit: 1024 * 1024,
@@ -113,7 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     );
     done();
   });
-  registerFailureHandlers(app);
+  registerFailureHandlers(app, { closeGraceMs: Math.min(5000, config.requestTimeoutMs) });
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
@@ -155,7 +164,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // (controls, health, docs, the dashboard) are marked internal and are neither.
   // The journal observes the real process, so it reads the wall clock: reading the app's injectable clock on
   // every request would shift the times a pinned test clock gives the emulated objects.
-  const journal = new Journal(config.journalSize, Date.now);
+  const journal = new Journal(config.journalSize, config.journalMaxBytes, Date.now);
   journal.install(app);
   const faults = new FaultRules(newId, deps.random ?? Math.random);
   faults.install(app);

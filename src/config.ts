@@ -34,6 +34,10 @@ export interface Config {
   seedFile: string | undefined;
   /** How many requests the journal keeps; 0 turns it off. */
   journalSize: number;
+  /** The most bytes the journal's entries may hold in all (oldest dropped first). */
+  journalMaxBytes: number;
+  /** How long a request's headers and body may take to arrive before it is answered 408 and closed. */
+  requestTimeoutMs: number;
   /** When set, every /__emulator/v1/ call needs `Authorization: Bearer <this>`. */
   adminToken: string | undefined;
   authMode: AuthMode;
@@ -149,6 +153,14 @@ const SPECS = [
     parse: parseChoiceOption(LOG_LEVELS, 'info'),
   } satisfies OptionSpec<'logLevel'>,
   {
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    flag: '--request-timeout-ms',
+    description: 'a request whose headers or body do not arrive in time gets 408 and its connection is closed',
+    defaultText: '30000',
+    parse: parseIntegerOption(30_000, 100, 3_600_000),
+  } satisfies OptionSpec<'requestTimeoutMs'>,
+  {
     key: 'publicUrl',
     env: 'PUBLIC_URL',
     flag: '--public-url',
@@ -246,13 +258,31 @@ const SPECS = [
     },
   } satisfies OptionSpec<'journalSize'>,
   {
+    key: 'journalMaxBytes',
+    env: 'JOURNAL_MAX_BYTES',
+    flag: '--journal-max-bytes',
+    description: "the most the journal's entries may take in all (oldest dropped first)",
+    defaultText: '33554432',
+    parse(raw, name) {
+      if (raw === undefined || raw === '') return 33_554_432;
+      // At least 1 MiB: room for a few entries of the largest kind (64 KiB bodies each way, 16 KiB of headers).
+      if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1_048_576 || Number(raw) > 4_294_967_296) {
+        fail(name, raw, 'an integer from 1048576 to 4294967296');
+      }
+      return Number(raw);
+    },
+  } satisfies OptionSpec<'journalMaxBytes'>,
+  {
     key: 'adminToken',
     env: 'EMULATOR_ADMIN_TOKEN',
     flag: '--admin-token',
     description: 'when set, the control API under /__emulator/v1/ needs "Authorization: Bearer <token>"',
     defaultText: '(none: open)',
     parse(raw, name) {
-      if (raw === undefined || raw === '') return undefined;
+      if (raw === undefined) return undefined;
+      // Set but empty is most likely a secret that did not arrive (an unset CI variable): refusing it beats
+      // serving the control API open when a token was meant to close it.
+      if (raw === '') throw new ConfigError(`${name} is set but empty; give it a token, or unset it to leave the control API open`);
       if (!PRINTABLE.test(raw)) fail(name, raw, 'printable ASCII without spaces');
       return raw;
     },

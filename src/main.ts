@@ -4,17 +4,47 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, OPTIONS, publicOrigin, type Config } from './config.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package.js';
 
+/**
+ * Every start-up failure ends here: one `error:` line naming what is wrong and what to do, exit code 2. The
+ * stack only helps with the emulator's own bugs, so it is shown at debug level and below.
+ */
+function failStartup(config: Pick<Config, 'logLevel'>, message: string, error: unknown): never {
+  console.error(`error: ${message}`);
+  if (config.logLevel === 'debug' || config.logLevel === 'trace') {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    if (cause instanceof Error && cause.stack) console.error(cause.stack);
+  }
+  process.exit(2);
+}
+
+/** What a failed listen() means, in the user's terms. */
+function listenFailure(config: Config, error: unknown): string {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: the port is in use (EADDRINUSE), often by an emulator started earlier; stop it, or choose another port with --port (0 picks a free one)`;
+    case 'EACCES':
+      return `cannot listen on ${where}: permission denied (EACCES); choose a port above 1023 with --port`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EINVAL':
+      return `cannot listen on host ${JSON.stringify(config.host)}: not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 or one of its interfaces' addresses with --host`;
+    default:
+      return `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}; check --host and --port`;
+  }
+}
+
 export async function start(config: Config): Promise<void> {
   let app;
   try {
     app = await buildApp(config);
   } catch (error) {
-    // A bad seed or tokens file: the same clear message and exit code as a bad option.
-    if (error instanceof ConfigError) {
-      console.error(`error: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
+    // A bad database, seed or tokens file: the same clear message and exit code as a bad option.
+    if (error instanceof ConfigError) failStartup(config, error.message, error);
+    failStartup(config, `cannot start: ${error instanceof Error ? error.message : String(error)}`, error);
   }
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -38,11 +68,18 @@ export async function start(config: Config): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    failStartup(config, listenFailure(config, error), error);
+  }
   const address = app.server.address();
   const port = address && typeof address === 'object' ? address.port : config.port;
   const origin = publicOrigin(config, port);
-  app.log.info(
+  // The one line a user waits for, shown at every level but silent (LOG_LEVEL=warn hides only the chatter).
+  if (config.logLevel === 'silent') return;
+  app.log.child({}, { level: 'info' }).info(
     { url: `${origin}/client/v4`, database: config.databasePath },
     `risk-scoring emulator listening on ${origin}/client/v4 (database: ${config.databasePath})`,
   );
@@ -82,10 +119,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     config = loadConfig(argv);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`error: ${error.message}`);
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) failStartup({ logLevel: 'info' }, error.message, error);
     throw error;
   }
   await start(config);

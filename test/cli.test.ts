@@ -1,10 +1,13 @@
 // The `bin` as a user runs it: --help, --version, flags over env, bad values, and SEED_FILE.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPTIONS, loadConfig } from '../src/config.js';
+import { readMigrations } from '../src/db/database.js';
 import { ACCOUNT, OTHER_ACCOUNT, AUTH } from './support/app.js';
 import { ROOT, startServer } from './support/server.js';
 
@@ -148,5 +151,169 @@ describe('SEED_FILE', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"tables": ');
     expect(cli(['--seed', broken]).stderr).toContain(`error: SEED_FILE ${broken}: not valid JSON`);
+  });
+});
+
+describe('start-up failures: one error line, exit 2', () => {
+  /** Runs the bin until it exits; a server that starts instead is a failure of the test. */
+  function failing(env: Record<string, string>, options: { uid?: number } = {}) {
+    const result = spawnSync(process.execPath, ['dist/cli.js'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: ':memory:', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+    });
+    return { status: result.status, stdout: result.stdout, lines: result.stderr.split('\n').filter((l) => l !== '') };
+  }
+
+  it('a port in use names the address and what to do', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const { status, lines } = failing({ PORT: String(port) });
+      expect(status).toBe(2);
+      expect(lines).toEqual([
+        `error: cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE), often by an emulator started earlier; stop it, or choose another port with --port (0 picks a free one)`,
+      ]);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('a host that is not this machine names the host', () => {
+    const { status, lines } = failing({ HOST: 'no-such-host.invalid' });
+    expect(status).toBe(2);
+    expect(lines).toEqual([
+      `error: cannot listen on host "no-such-host.invalid": not an address of this machine (ENOTFOUND); use 127.0.0.1, 0.0.0.0 or one of its interfaces' addresses with --host`,
+    ]);
+  });
+
+  it('a file that is not a database, a corrupt one, a directory', () => {
+    const notDb = join(dir, 'not-a-db.db');
+    writeFileSync(notDb, 'hello, this is text\n'.repeat(100));
+    expect(failing({ DATABASE_PATH: notDb })).toMatchObject({
+      status: 2,
+      lines: [
+        `error: DATABASE_PATH ${notDb}: is not an SQLite database, or a corrupt one: file is not a database (SQLITE_NOTADB); point DATABASE_PATH at another file, or move this one away to start afresh`,
+      ],
+    });
+    const good = join(dir, 'good.db');
+    const db = new BetterSqlite3(good);
+    db.exec('CREATE TABLE t (x TEXT); CREATE TABLE u (y TEXT)');
+    for (let i = 0; i < 200; i++) db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(500));
+    db.close();
+    const bytes = readFileSync(good);
+    bytes.fill(0x5a, 4096 * 1, 4096 * 3); // pages 2 and 3: b-tree pages turned to noise
+    const corrupt = join(dir, 'corrupt.db');
+    writeFileSync(corrupt, bytes);
+    const { status, lines } = failing({ DATABASE_PATH: corrupt });
+    expect(status).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^error: DATABASE_PATH ${corrupt}: is a corrupt SQLite database \\(quick_check: .+\\); move it away to start afresh, or restore a copy$`));
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    expect(failing({ DATABASE_PATH: folder })).toMatchObject({
+      status: 2,
+      lines: [`error: DATABASE_PATH ${folder}: is a directory; give a file path, such as ${join(folder, 'emulator.db')}`],
+    });
+  });
+
+  it('a database from a newer version is refused, and not written', async () => {
+    const file = join(dir, 'newer.db');
+    const server = await startServer({ DATABASE_PATH: file });
+    await server.stop();
+    const db = new BetterSqlite3(file);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(9999, '9999_future', '2030-01-01T00:00:00Z');
+    db.close();
+    const before = readFileSync(file);
+    const { status, lines } = failing({ DATABASE_PATH: file });
+    expect(status).toBe(2);
+    expect(lines).toEqual([
+      `error: DATABASE_PATH ${file}: was written by a newer version of the emulator (schema version 9999; this one knows up to ${Math.max(...readMigrations().map((m) => m.version))}); run that version or a later one, or choose another DATABASE_PATH`,
+    ]);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  // Root writes anywhere: as root, the server runs as nobody to meet a file it may not write.
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534 } : {};
+  it('a read-only file or directory', () => {
+    const roDir = join(dir, 'read-only');
+    mkdirSync(roDir);
+    const file = join(roDir, 'emulator.db');
+    const db = new BetterSqlite3(file);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    chmodSync(file, 0o444);
+    chmodSync(roDir, 0o555);
+    chmodSync(dir, 0o755);
+    try {
+      const { status, lines } = failing({ DATABASE_PATH: file }, asNobody);
+      expect(status).toBe(2);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(`^error: DATABASE_PATH ${file}: cannot be opened for writing: .+ \\(SQLITE_READONLY\\w*\\); give the emulator write access to the file and its directory`),
+      );
+      const fresh = join(roDir, 'fresh.db');
+      const created = failing({ DATABASE_PATH: fresh }, asNobody);
+      expect(created.status).toBe(2);
+      expect(created.lines).toEqual([
+        `error: DATABASE_PATH ${fresh}: cannot be opened for writing: unable to open database file (SQLITE_CANTOPEN); give the emulator write access to the file and its directory (SQLite adds -wal and -shm files beside it), or choose another path`,
+      ]);
+    } finally {
+      chmodSync(roDir, 0o755);
+    }
+  });
+
+  it('shows the stack only at LOG_LEVEL=debug', () => {
+    const folder = join(dir, 'not-a-db-2.db');
+    writeFileSync(folder, 'text');
+    const quiet = failing({ DATABASE_PATH: folder });
+    expect(quiet.lines).toHaveLength(1);
+    const verbose = failing({ DATABASE_PATH: folder, LOG_LEVEL: 'debug' });
+    expect(verbose.status).toBe(2);
+    expect(verbose.lines[0]).toBe(quiet.lines[0]);
+    expect(verbose.lines[1]).toMatch(/^SqliteError: file is not a database$/);
+    expect(verbose.lines.slice(2).every((l) => /^\s+at /.test(l))).toBe(true);
+  });
+
+  it('an empty EMULATOR_ADMIN_TOKEN is a configuration error', () => {
+    expect(failing({ EMULATOR_ADMIN_TOKEN: '' })).toMatchObject({
+      status: 2,
+      lines: ['error: EMULATOR_ADMIN_TOKEN is set but empty; give it a token, or unset it to leave the control API open'],
+    });
+  });
+});
+
+describe('the ready line', () => {
+  it.each(['fatal', 'error', 'warn', 'info', 'debug'])('shows at LOG_LEVEL=%s', async (level) => {
+    const server = await startServer({ LOG_LEVEL: level });
+    try {
+      const line = server.output().split('\n').find((l) => l.includes('listening on'));
+      expect(JSON.parse(line as string)).toMatchObject({
+        url: `${server.url}/client/v4`,
+        database: ':memory:',
+        msg: `risk-scoring emulator listening on ${server.url}/client/v4 (database: :memory:)`,
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('does not show at LOG_LEVEL=silent', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => setTimeout(r, 1500));
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    expect(out).toBe('');
   });
 });

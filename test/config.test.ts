@@ -10,7 +10,25 @@ describe('configuration', () => {
       logLevel: 'info',
       publicUrl: undefined,
       ssfBaseUrl: undefined,
+      requestTimeoutMs: 30_000,
+      journalMaxBytes: 33_554_432,
+      adminToken: undefined,
     });
+  });
+
+  it('reads REQUEST_TIMEOUT_MS and JOURNAL_MAX_BYTES, flags first', () => {
+    expect(loadConfig(['--request-timeout-ms', '1500'], { REQUEST_TIMEOUT_MS: '9000', JOURNAL_MAX_BYTES: '2097152' })).toMatchObject({
+      requestTimeoutMs: 1500,
+      journalMaxBytes: 2_097_152,
+    });
+  });
+
+  it('refuses an empty EMULATOR_ADMIN_TOKEN instead of leaving the control API open', () => {
+    expect(() => loadConfig([], { EMULATOR_ADMIN_TOKEN: '' })).toThrow(
+      new ConfigError('EMULATOR_ADMIN_TOKEN is set but empty; give it a token, or unset it to leave the control API open'),
+    );
+    expect(() => loadConfig(['--admin-token='], {})).toThrow(ConfigError);
+    expect(loadConfig([], {}).adminToken).toBeUndefined();
   });
 
   it('reads env vars, and a flag wins over its env var', () => {
@@ -34,6 +52,8 @@ describe('configuration', () => {
     [[], { SSF_BASE_URL: 'not a url' }, 'invalid value for SSF_BASE_URL: "not a url" (expected an absolute http(s) URL)'],
     [['--nope', '1'], {}, 'unknown option "--nope" (see --help)'],
     [['--port'], {}, 'option --port needs a value'],
+    [[], { REQUEST_TIMEOUT_MS: '0' }, 'invalid value for REQUEST_TIMEOUT_MS: "0" (expected an integer from 100 to 3600000)'],
+    [[], { JOURNAL_MAX_BYTES: '1000' }, 'invalid value for JOURNAL_MAX_BYTES: "1000" (expected an integer from 1048576 to 4294967296)'],
   ])('rejects %j %j naming the option', (argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(new ConfigError(message));
   });

@@ -1,6 +1,6 @@
 // The one place that turns any failure (ours, Fastify's, a validator's, an unknown route) into
 // Cloudflare's failure envelope. Nothing else formats an error body.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode, noRoute, type ErrorMessage } from './errors.js';
@@ -68,8 +68,7 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
     return new ApiError(400, [{ code: ErrorCode.badRequest, message: fastifyError.message }]);
   }
   switch (fastifyError.code) {
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError(400, [{ code: ErrorCode.malformedJson, message: 'Request body is empty but Content-Type is application/json' }]);
+    // Raised by the JSON body parser alone: the only failure that is the body's syntax (an empty body is no body).
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError(400, [{ code: ErrorCode.malformedJson, message: 'Malformed JSON in request body' }]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -79,9 +78,8 @@ function toApiError(error: FastifyError | ApiError | Error, request: FastifyRequ
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, [{ code: ErrorCode.badRequest, message: 'Content-Length does not match the request body' }]);
   }
-  if (error instanceof SyntaxError) {
-    return new ApiError(400, [{ code: ErrorCode.malformedJson, message: 'Malformed JSON in request body' }]);
-  }
+  // An error that names a 4xx status is a deliberate refusal (Fastify's, a plugin's); anything else, a
+  // SyntaxError from stored data included, is the emulator's fault.
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new ApiError(status, [{ code: ErrorCode.badRequest, message: fastifyError.message }]);
@@ -111,7 +109,92 @@ export function frameworkErrors(_error: FastifyError, request: FastifyRequest, r
   sendFailure(reply, noRoute(pathOf(request)));
 }
 
-export function registerFailureHandlers(app: FastifyInstance): void {
+interface Serving {
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+
+/** The request each connection is serving, until it is answered: a late 408 must not follow an answer begun. */
+const serving = new WeakMap<Socket, Serving>();
+
+/** The failure envelope written straight to a connection that has no response object, which is then closed. */
+function refuseConnection(socket: Socket, status: number, errors: ErrorMessage[], headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(failureBody(errors));
+  if (socket.writable && serving.get(socket)?.response.headersSent !== true) {
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n${extra}` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const TIMED_OUT: ErrorMessage = { code: ErrorCode.badRequest, message: 'The request did not arrive in time' };
+
+export interface FailureOptions {
+  /** On close, how long requests still arriving get before they are answered 408 (REQUEST_TIMEOUT_MS, at most 5 s). */
+  closeGraceMs: number;
+}
+
+export function registerFailureHandlers(app: FastifyInstance, options: FailureOptions = { closeGraceMs: 5000 }): void {
+  // Node answers these itself with an empty body, or closes the connection; the envelope is ours to send.
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify(
+      failureBody([{ code: ErrorCode.badRequest, message: `Expect: ${String(request.headers.expect)} is not supported; only 100-continue is` }]),
+    );
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    response.end(body);
+  });
+  app.server.on('connect', (request: IncomingMessage, socket: Socket) => {
+    refuseConnection(socket, 405, [{ code: ErrorCode.methodNotAllowed, message: `Method CONNECT not allowed for ${request.url ?? ''}; this is not a proxy` }], {
+      Allow: METHODS.join(', '),
+    });
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    serving.set(request.raw.socket, { request: request.raw, response: reply.raw });
+    // Node would answer an HTTP/1.1 request without Host 400 with an empty body (requireHostHeader: off).
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      done(new ApiError(400, [{ code: ErrorCode.badRequest, message: 'An HTTP/1.1 request needs a Host header' }], { connection: 'close' }));
+      return;
+    }
+    done();
+  });
+  // Served until the request has fully arrived too: an answer given early (a refused credential) is not
+  // followed by a 408 when the rest of its body never comes.
+  const forget = (request: IncomingMessage) => {
+    if (serving.get(request.socket)?.request === request) serving.delete(request.socket);
+  };
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.raw.complete) forget(request.raw);
+    else request.raw.once('end', () => forget(request.raw));
+    done();
+  });
+
+  // Node stops its request timeouts when the server closes, so a client that stalls would hold close() open:
+  // after a grace, every connection whose request has not fully arrived is answered 408 and closed. Requests
+  // that have arrived are left to finish.
+  const connections = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  let grace: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    grace = setTimeout(() => {
+      for (const socket of connections) {
+        if (serving.get(socket)?.request.complete !== true) refuseConnection(socket, 408, [TIMED_OUT]);
+      }
+    }, options.closeGraceMs);
+    grace.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(grace);
+    done();
+  });
+
   app.setErrorHandler((error, request, reply) => {
     // No route has this method and path (e.g. QUERY without a Content-Type): routing answers 405/404 first.
     if (request.is404 && !(error instanceof ApiError)) return notFound(request, reply);
@@ -146,18 +229,8 @@ export function registerFailureHandlers(app: FastifyInstance): void {
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, message] =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'The request did not arrive in time']
-      : error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request headers are too large']
-        : [400, 'Malformed HTTP request'];
-  const body = JSON.stringify(failureBody([{ code: ErrorCode.badRequest, message }]));
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
+  // A request timeout also hits a request Fastify already has, whose body stalls: the answer is the same.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return refuseConnection(socket, 408, [TIMED_OUT]);
+  const [status, message] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request headers are too large'] : [400, 'Malformed HTTP request'];
+  refuseConnection(socket, status, [{ code: ErrorCode.badRequest, message }]);
 }

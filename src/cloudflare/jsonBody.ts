@@ -1,6 +1,14 @@
-// JSON request bodies: Fastify's own parser (prototype poisoning refused), behind a nesting limit.
+// JSON request bodies: Fastify's own parser (prototype poisoning refused), behind a nesting limit. An empty
+// body is no body (CONTRACT.md §3): a route without a body schema takes it, one with a schema refuses it.
 import type { FastifyInstance } from 'fastify';
 import { ApiError, ErrorCode } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as it arrived, once it parsed (the journal keeps it); null without one. */
+    receivedJson: string | null;
+  }
+}
 
 /** No Cloudflare body nests more than a few levels; 32 leaves room and refuses pathological documents. */
 export const MAX_JSON_DEPTH = 32;
@@ -30,9 +38,15 @@ function nestsDeeperThan(text: string, limit: number): boolean {
 
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
+  app.decorateRequest('receivedJson', null);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // Scripts and SDKs send the header on bodiless calls (the Python SDK on every DELETE): no body at all.
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
       done(
         new ApiError(400, [
@@ -42,6 +56,12 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       );
       return;
     }
-    parse(request, text, done);
+    // Fastify's parser calls back synchronously, inside its own try: done() runs out here, so that nothing
+    // thrown further on is mistaken for a parse failure.
+    let parsed: { error: Error | null; value: unknown } | undefined;
+    parse(request, text, (error, value) => (parsed = { error, value }));
+    if (!parsed) throw new Error('the JSON parser did not answer synchronously');
+    if (!parsed.error) request.receivedJson = text;
+    done(parsed.error, parsed.value);
   });
 }

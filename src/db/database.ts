@@ -1,16 +1,96 @@
 // Opens the SQLite database with the pragmas the emulator relies on, and applies migrations/ in order.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { ConfigError } from '../config.js';
 import { PACKAGE_ROOT } from '../package.js';
 
 export type Database = BetterSqlite3.Database;
 
 const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
 
+/** A database path that cannot be served: one line that names it, says what is wrong and what to do. */
+function unusable(path: string, problem: string, remedy: string, cause?: unknown): ConfigError {
+  return new ConfigError(`DATABASE_PATH ${path}: ${problem}; ${remedy}`, { cause });
+}
+
+function describe(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return `${String(message)}${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
+/** What a SQLite or file-system failure at start-up means for the user, as a ConfigError naming the path. */
+function startupError(path: string, error: unknown): ConfigError {
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return unusable(path, `is not an SQLite database, or a corrupt one: ${describe(error)}`, 'point DATABASE_PATH at another file, or move this one away to start afresh', error);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return unusable(path, `cannot be opened for writing: ${describe(error)}`, 'give the emulator write access to the file and its directory (SQLite adds -wal and -shm files beside it), or choose another path', error);
+  }
+  return unusable(path, `cannot be used: ${describe(error)}`, 'check the file and its directory, or choose another path', error);
+}
+
+/** The highest migration this build has: a database recording a higher one was written by a newer version. */
+function knownSchemaVersion(): number {
+  return Math.max(0, ...readMigrations().map((m) => m.version));
+}
+
+/**
+ * Opens `path` for serving. Anything that makes it unusable (not a database, corrupt, read-only, a directory,
+ * written by a newer version) is a ConfigError naming the path, raised before anything is written to it.
+ */
 export function openDatabase(path: string): Database {
-  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-  const db = new BetterSqlite3(path);
+  const inMemory = path === ':memory:' || path.startsWith('file:');
+  if (!inMemory) {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      // Missing: SQLite creates it.
+    }
+    if (isDirectory) throw unusable(path, 'is a directory', `give a file path, such as ${join(path, 'emulator.db')}`);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw unusable(path, `its directory cannot be created: ${describe(error)}`, 'create it, or choose another path', error);
+    }
+  }
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite3(path);
+    refuseNewerSchema(db, path);
+    // Reads every page once: corruption is reported now, naming the file, rather than as a failed request.
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      const lines = String(check).split('\n');
+      const first = lines.find((line) => !line.startsWith('***')) ?? lines[0];
+      throw unusable(path, `is a corrupt SQLite database (quick_check: ${first})`, 'move it away to start afresh, or restore a copy');
+    }
+    configure(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw error instanceof ConfigError ? error : startupError(path, error);
+  }
+}
+
+/** Refuses, before any write, a database whose schema_migrations records a version this build does not have. */
+function refuseNewerSchema(db: Database, path: string): void {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get();
+  if (hasTable === undefined) return;
+  const version = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+  const known = knownSchemaVersion();
+  if (version > known) {
+    throw unusable(
+      path,
+      `was written by a newer version of the emulator (schema version ${version}; this one knows up to ${known})`,
+      'run that version or a later one, or choose another DATABASE_PATH',
+    );
+  }
+}
+
+function configure(db: Database): void {
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
   // transaction across a process crash (kill -9); only an OS crash or power loss can drop the last ones.
   db.pragma('journal_mode = WAL');
@@ -20,7 +100,8 @@ export function openDatabase(path: string): Database {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  return db;
+  // SQLite opens a file it may not write read-only, without a word: test it with a write that changes nothing.
+  db.exec('BEGIN IMMEDIATE; ROLLBACK');
 }
 
 export interface Migration {

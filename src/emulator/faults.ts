@@ -2,7 +2,7 @@
 // Retry-After, 5xx), wait first, or drop the connection, so clients can test their retries and timeouts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode, type ErrorMessage } from '../cloudflare/errors.js';
-import { accountOf, compilePathPattern, isInternal, routedPath } from './requests.js';
+import { accountOf, compilePathPattern, isInternal, routedPath, type PathPattern } from './requests.js';
 import type { FaultRule, FaultRuleInput } from './schemas.js';
 
 const DEFAULT_MESSAGES: Record<number, string> = {
@@ -19,9 +19,12 @@ const DEFAULT_MESSAGES: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
+/** Every request is tried against every rule: their number bounds that work. */
+export const MAX_FAULT_RULES = 1000;
+
 interface CompiledRule {
   rule: FaultRule;
-  path: RegExp;
+  path: PathPattern;
   method: string | undefined;
 }
 
@@ -59,6 +62,9 @@ export class FaultRules {
   }
 
   add(input: FaultRuleInput): FaultRule {
+    if (this.rules.length >= MAX_FAULT_RULES) {
+      throw invalidFault(`there are already ${MAX_FAULT_RULES} fault rules, the most the emulator keeps; remove some first`, '/');
+    }
     const path = compilePathPattern(input.path);
     if (!path) throw invalidFault(`path ${JSON.stringify(input.path)} is not a path pattern (it starts with "/"; "*" matches within a segment, "**" across)`, '/path');
     if (input.status === undefined && input.latency_ms === undefined && input.disconnect !== true) {
@@ -118,7 +124,7 @@ export class FaultRules {
       if (m !== undefined && m !== method) continue;
       if (rule.account !== null && rule.account !== account) continue;
       if (rule.remaining !== null && rule.remaining <= 0) continue;
-      if (!pattern.test(path)) continue;
+      if (!pattern.matches(path)) continue;
       if (rule.probability !== null && this.random() >= rule.probability) continue;
       if (rule.remaining !== null) rule.remaining--;
       rule.hits++;

@@ -1,11 +1,14 @@
-// The request journal: the last N requests in a ring buffer. The hot path only keeps references
-// (headers, parsed body, serialised answer); redaction and parsing happen when someone reads the journal.
+// The request journal: the last requests in a ring buffer, bounded in number and in bytes. The hot path only
+// keeps references (headers, the body as it arrived, the serialised answer); redaction and parsing happen when
+// someone reads the journal.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CREDENTIAL_HEADERS } from '../cloudflare/credentials.js';
-import { accountOf, isInternal, routedPath } from './requests.js';
+import { accountOf, isInternal, routedPath, type PathPattern } from './requests.js';
 
-/** Bodies larger than this are not kept (a marker says so), so the journal's memory stays bounded. */
+/** Bodies larger than this are not kept (a marker says so). */
 const MAX_BODY = 64 * 1024;
+/** What an entry costs besides its strings (its fields, the headers object): counted towards the byte bound. */
+const ENTRY_OVERHEAD = 512;
 const REDACTED = '[redacted]';
 const CREDENTIALS = new Set(CREDENTIAL_HEADERS);
 /** Body fields that carry secrets (e.g. an SSF push delivery's authorization_header). */
@@ -23,10 +26,14 @@ interface Entry {
   status: number;
   durationMs: number;
   requestHeaders: FastifyRequest['headers'];
-  requestBody: unknown;
+  /** The JSON body as it arrived (parsed when read), a marker for one not kept, or null. */
+  requestBody: string | null;
+  requestBodyKept: boolean;
   responseType: string | null;
   responseBody: string | null;
   fault: string | null;
+  /** What the entry holds, counted against the journal's byte bound. */
+  bytes: number;
 }
 
 export interface JournalEntry {
@@ -46,7 +53,7 @@ export interface JournalEntry {
 export interface JournalFilter {
   account?: string;
   method?: string;
-  path?: RegExp;
+  path?: PathPattern;
   status?: number;
   /** Only entries with a greater id. */
   since?: number;
@@ -74,6 +81,20 @@ function redactBody(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** UTF-8 bytes of `text`; counted only when the length alone cannot tell that it is under the cap. */
+function utf8Bytes(text: string): number {
+  return text.length * 3 <= MAX_BODY ? text.length : Buffer.byteLength(text);
+}
+
+function headerBytes(headers: FastifyRequest['headers']): number {
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    bytes += name.length + (Array.isArray(value) ? value.reduce((n, v) => n + v.length, 0) : String(value ?? '').length);
+  }
+  return bytes;
+}
+
 function responseBodyOf(type: string | null, body: string | null): unknown {
   if (body === null || body === '') return null;
   if (type?.includes('json')) {
@@ -88,11 +109,16 @@ function responseBodyOf(type: string | null, body: string | null): unknown {
 
 export class Journal {
   private readonly ring: (Entry | undefined)[];
-  private next = 0;
+  /** Index of the oldest entry, how many there are, and the bytes they hold. */
+  private head = 0;
+  private count = 0;
+  private bytes = 0;
   private seq = 0;
 
   constructor(
     readonly size: number,
+    /** The most bytes the entries may hold in all; the oldest go first. */
+    readonly maxBytes: number,
     /** Milliseconds since the epoch; `Date.now`, which unlike `new Date()` allocates nothing per request. */
     private readonly nowMs: () => number,
   ) {
@@ -118,44 +144,69 @@ export class Journal {
 
   private record(request: FastifyRequest, reply: FastifyReply): void {
     if (isInternal(request)) return;
-    const length = Number(request.headers['content-length'] ?? 0);
+    // The body as read, whatever Content-Length said (a chunked body has none).
+    const received = request.receivedJson;
+    const receivedBytes = received === null ? 0 : utf8Bytes(received);
+    const requestBodyKept = received !== null && receivedBytes <= MAX_BODY;
+    const requestBody = received === null ? null : requestBodyKept ? received : `[not kept: ${receivedBytes} bytes]`;
     const payload = request.journalPayload;
+    const sentBytes = typeof payload === 'string' ? utf8Bytes(payload) : 0;
+    const responseBody = typeof payload === 'string' ? (sentBytes > MAX_BODY ? `[not kept: ${sentBytes} bytes]` : payload) : null;
     const type = reply.getHeader('content-type');
+    const responseType = typeof type === 'string' ? type : null;
+    const url = request.originalUrl;
+    const routedUrl = request.url;
     this.add({
       id: 0,
       at: this.nowMs() - reply.elapsedTime,
       method: request.method,
-      url: request.originalUrl,
-      routedUrl: request.url,
+      url,
+      routedUrl,
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
       requestHeaders: request.headers,
-      requestBody: length > MAX_BODY ? `[not kept: ${length} bytes]` : (request.body ?? null),
-      responseType: typeof type === 'string' ? type : null,
-      responseBody:
-        typeof payload === 'string'
-          ? payload.length > MAX_BODY
-            ? `[not kept: ${payload.length} characters]`
-            : payload
-          : null,
+      requestBody,
+      requestBodyKept,
+      responseType,
+      responseBody,
       fault: request.emulatorFault,
+      bytes:
+        ENTRY_OVERHEAD +
+        (url === routedUrl ? url.length : url.length + routedUrl.length) +
+        headerBytes(request.headers) +
+        (requestBody?.length ?? 0) +
+        (responseBody?.length ?? 0) +
+        (responseType?.length ?? 0),
     });
   }
 
   private add(entry: Entry): void {
     entry.id = ++this.seq;
-    this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.size;
+    if (entry.bytes > this.maxBytes) return;
+    while (this.count > 0 && (this.count === this.size || this.bytes + entry.bytes > this.maxBytes)) this.dropOldest();
+    this.ring[(this.head + this.count) % this.size] = entry;
+    this.count++;
+    this.bytes += entry.bytes;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.ring[this.head] as Entry;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.size;
+    this.count--;
+    this.bytes -= oldest.bytes;
   }
 
   /** Entries oldest first. */
   private entries(): Entry[] {
     const out: Entry[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const entry = this.ring[(this.next + i) % this.size];
-      if (entry) out.push(entry);
-    }
+    for (let i = 0; i < this.count; i++) out.push(this.ring[(this.head + i) % this.size] as Entry);
     return out;
+  }
+
+  /** What the kept entries hold, in bytes as the bound counts them. */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   private static matches(entry: Entry, filter: JournalFilter): boolean {
@@ -163,7 +214,7 @@ export class Journal {
     if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false;
     if (filter.status !== undefined && entry.status !== filter.status) return false;
     if (filter.since !== undefined && entry.id <= filter.since) return false;
-    if (filter.path !== undefined && !filter.path.test(routedPath(entry.routedUrl))) return false;
+    if (filter.path !== undefined && !filter.path.matches(routedPath(entry.routedUrl))) return false;
     return true;
   }
 
@@ -185,7 +236,7 @@ export class Journal {
         headers: Object.fromEntries(
           Object.entries(e.requestHeaders).map(([k, v]) => [k, CREDENTIALS.has(k) ? REDACTED : Array.isArray(v) ? v.join(', ') : String(v)]),
         ),
-        body: redactBody(e.requestBody),
+        body: e.requestBodyKept && e.requestBody !== null ? redactBody(JSON.parse(e.requestBody)) : e.requestBody,
       },
       response: { content_type: e.responseType, body: responseBodyOf(e.responseType, e.responseBody) },
     }));
@@ -212,7 +263,9 @@ export class Journal {
     }
     this.ring.fill(undefined);
     kept.forEach((entry, i) => (this.ring[i] = entry));
-    this.next = kept.length % this.size;
+    this.head = 0;
+    this.count = kept.length;
+    this.bytes = kept.reduce((n, e) => n + e.bytes, 0);
     return removed;
   }
 }

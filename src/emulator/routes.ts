@@ -7,7 +7,7 @@ import { responses, success } from '../cloudflare/envelope.js';
 import { ApiError, ErrorCode, notFound } from '../cloudflare/errors.js';
 import type { FaultRules } from './faults.js';
 import type { Journal, JournalFilter } from './journal.js';
-import { compilePathPattern } from './requests.js';
+import { compilePathPattern, type PathPattern } from './requests.js';
 import type { StateRepository } from './repository.js';
 import {
   ControlAccountParams,
@@ -57,7 +57,7 @@ export function requireAdminToken(controls: FastifyInstance, adminToken: string 
 }
 
 function journalFilter(query: { account?: string; method?: string; path?: string; status?: string; since?: string }): JournalFilter {
-  let path: RegExp | undefined;
+  let path: PathPattern | undefined;
   if (query.path !== undefined) {
     path = compilePathPattern(query.path);
     if (!path) {

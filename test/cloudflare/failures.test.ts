@@ -1,7 +1,9 @@
 // Every failure, whatever produced it, is Cloudflare's envelope with application/json: never Fastify's shape.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { ACCOUNT, AUTH, makeApp } from '../support/app.js';
+import { registerFailureHandlers } from '../../src/cloudflare/failures.js';
+import { registerJsonBodyParser } from '../../src/cloudflare/jsonBody.js';
 
 const LIST = `/client/v4/accounts/${ACCOUNT}/zt_risk_scoring/integrations`;
 let app: FastifyInstance;
@@ -53,8 +55,6 @@ describe('failure envelope', () => {
   it('malformed JSON: 400 code 1002, nothing created', async () => {
     const res = await app.inject({ method: 'POST', url: LIST, headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"integration_type":' });
     expectFailure(res, 400, [{ code: 1002, message: 'Malformed JSON in request body' }]);
-    const empty = await app.inject({ method: 'POST', url: LIST, headers: { ...AUTH, 'content-type': 'application/json' }, payload: '' });
-    expectFailure(empty, 400, [{ code: 1002, message: 'Request body is empty but Content-Type is application/json' }]);
     expect((await app.inject({ method: 'GET', url: LIST, headers: AUTH })).json().result).toEqual([]);
   });
 
@@ -89,5 +89,53 @@ describe('failure envelope', () => {
       expect(body.errors.length).toBeGreaterThan(0);
       for (const error of body.errors) expect(error.code).toBeGreaterThanOrEqual(1000);
     }
+  });
+});
+
+describe('empty JSON bodies', () => {
+  // What the official Python SDK sends on delete and reset: the header, and no body.
+  const EMPTY_JSON = { ...AUTH, 'content-type': 'application/json' };
+
+  it('are no body on every route that takes none: DELETE, reset, GET', async () => {
+    const created = await app.inject({ method: 'POST', url: LIST, headers: AUTH, payload: { integration_type: 'Okta', tenant_url: 'https://e.okta.com' } });
+    const id = created.json().result.id as string;
+    const deleted = await app.inject({ method: 'DELETE', url: `${LIST}/${id}`, headers: EMPTY_JSON, payload: '' });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toEqual({ success: true, errors: [], messages: [], result: null });
+    const reset = await app.inject({ method: 'POST', url: '/__emulator/v1/reset', headers: { 'content-type': 'application/json' }, payload: '' });
+    expect(reset.statusCode).toBe(200);
+    const listed = await app.inject({ method: 'GET', url: LIST, headers: EMPTY_JSON, payload: '' });
+    expect(listed.json()).toEqual({ success: true, errors: [], messages: [], result: [] });
+  });
+
+  it('are refused with a 4xx envelope by a route that needs a body, and create nothing', async () => {
+    const empty = await app.inject({ method: 'POST', url: LIST, headers: EMPTY_JSON, payload: '' });
+    expectFailure(empty, 400, [{ code: 1001, message: 'request body must be a JSON object', source: { pointer: '/' } }]);
+    expect((await app.inject({ method: 'GET', url: LIST, headers: AUTH })).json().result).toEqual([]);
+  });
+});
+
+describe('blame', () => {
+  it('answers a SyntaxError thrown while handling a request 500 code 1000, logged with its stack; not 400 1002', async () => {
+    const lines: string[] = [];
+    const own = Fastify({ logger: { level: 'error', stream: { write: (line: string) => void lines.push(line) } } });
+    registerFailureHandlers(own);
+    registerJsonBodyParser(own);
+    own.get('/stored', async () => JSON.parse('{"stored": '));
+    own.post('/stored', async () => JSON.parse('{"stored": '));
+    const got = await own.inject({ method: 'GET', url: '/stored' });
+    expectFailure(got, 500, [{ code: 1000, message: 'Internal server error' }]);
+    const posted = await own.inject({ method: 'POST', url: '/stored', payload: { fine: true } });
+    expectFailure(posted, 500, [{ code: 1000, message: 'Internal server error' }]);
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; err?: { type: string; stack: string } });
+    expect(logged.map((l) => [l.msg, l.err?.type])).toEqual([
+      ['request failed', 'SyntaxError'],
+      ['request failed', 'SyntaxError'],
+    ]);
+    expect(logged[0]?.err?.stack).toContain('SyntaxError');
+    // The parser's own failure stays a 400 1002.
+    const malformed = await own.inject({ method: 'POST', url: '/stored', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    expectFailure(malformed, 400, [{ code: 1002, message: 'Malformed JSON in request body' }]);
+    await own.close();
   });
 });

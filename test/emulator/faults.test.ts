@@ -165,3 +165,45 @@ describe('fault injection', () => {
     expect((await patient.zeroTrust.riskScoring.integrations.list({ account_id: ACCOUNT })).result).toEqual([]);
   });
 });
+
+describe('fault rule patterns', () => {
+  it('matches without backtracking: many `**` against a long path answer at once', async () => {
+    app = await makeApp();
+    const api = apiOf(app);
+    // As a backtracking regular expression this pattern takes minutes against the path below.
+    const pattern = `/accounts/${'**a'.repeat(40)}**b`;
+    await addFault({ path: pattern, status: 503 });
+    const long = `${base(ACCOUNT)}/${'a'.repeat(350)}`;
+    const res = await api('GET', long);
+    expect(res.statusCode).toBe(404);
+    const journal = await (app as FastifyInstance).inject({ method: 'GET', url: `/__emulator/v1/journal?path=${encodeURIComponent(pattern)}` });
+    expect(journal.json().result).toEqual([]);
+    expect((await api('GET', `${long}b`)).statusCode).toBe(503);
+  });
+
+  it('keeps the documented language: `*` within a segment, `**` across, `{name}` one segment', async () => {
+    app = await makeApp();
+    const api = apiOf(app);
+    await addFault({ method: 'GET', path: '/client/v4/accounts/{account_id}/zt_risk_scoring/integrations/{id}', status: 418 });
+    await addFault({ method: 'GET', path: '/accounts/*/zt_risk_scoring/sum*', status: 429 });
+    await addFault({ method: 'GET', path: '/accounts/**/reset', status: 503 });
+    expect((await api('GET', `${base(ACCOUNT)}/00000000-0000-4000-8000-000000000009`)).statusCode).toBe(418);
+    expect((await api('GET', base(ACCOUNT))).statusCode).toBe(200);
+    expect((await api('GET', `/accounts/${ACCOUNT}/zt_risk_scoring/summary`)).statusCode).toBe(429);
+    expect((await api('GET', `/accounts/${ACCOUNT}/zt_risk_scoring/00000000-0000-4000-8000-000000000009/reset`)).statusCode).toBe(503);
+  });
+
+  it('holds at most 1,000 rules: the next is refused with 400, and nothing is added', async () => {
+    app = await makeApp();
+    for (let i = 0; i < 1000; i++) await addFault({ path: `/accounts/${'*'.repeat(1 + (i % 3))}/x/${i}`, status: 503 });
+    const refused = await app.inject({ method: 'POST', url: '/__emulator/v1/faults', payload: { path: '/accounts/**', status: 503 } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      success: false,
+      errors: [{ code: 1421, message: 'there are already 1000 fault rules, the most the emulator keeps; remove some first', source: { pointer: '/' } }],
+      messages: [],
+      result: null,
+    });
+    expect((await app.inject({ method: 'GET', url: '/__emulator/v1/faults' })).json().result).toHaveLength(1000);
+  });
+});

@@ -126,3 +126,38 @@ describe('request journal', () => {
     expect(path.json().errors[0]).toEqual({ code: 1001, message: 'path must be a path pattern starting with "/"', source: { pointer: '/path' } });
   });
 });
+
+describe('journal bounds', () => {
+  it('does not keep a chunked body over 64 KiB: the cap counts the bytes read, not Content-Length', async () => {
+    app = await makeApp();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const body = JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://big.okta.com', pad: 'x'.repeat(100_000) });
+    // fetch with a stream body sends Transfer-Encoding: chunked, no Content-Length.
+    const res = await fetch(`http://127.0.0.1:${port}/client/v4${base(ACCOUNT)}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer any-token-123', 'content-type': 'application/json' },
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    const [entry] = await journal();
+    expect(entry?.request.headers['transfer-encoding']).toBe('chunked');
+    expect(entry?.request.body).toBe(`[not kept: ${body.length} bytes]`);
+  });
+
+  it('keeps its entries within JOURNAL_MAX_BYTES, dropping the oldest first', async () => {
+    const maxBytes = 1_048_576;
+    app = await makeApp({ journalSize: 1000, journalMaxBytes: maxBytes });
+    const api = apiOf(app);
+    const pad = 'p'.repeat(60_000);
+    for (let i = 0; i < 40; i++) await api('PUT', `${base(ACCOUNT)}/00000000-0000-4000-8000-000000000001`, { tenant_url: 'https://a.okta.com', active: true, pad });
+    const entries = await journal();
+    // Each entry holds ~60 KB of body: 40 of them (2.4 MB) do not fit, the newest ones do.
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.length).toBeLessThan(40);
+    expect(entries.at(-1)?.id).toBe(40);
+    expect(entries.map((e) => e.id)).toEqual(Array.from({ length: entries.length }, (_, i) => 41 - entries.length + i));
+    expect((entries[0]?.request.body as { pad: string }).pad).toBe(pad);
+  });
+});

@@ -1,32 +1,34 @@
-// Property-based: random methods, path segments, headers and bodies at every route never get a 5xx
-// or a hang; every refusal is the failure envelope, and no refused request changes anything.
+// Property-based: random methods, path segments, headers and bodies at every route (Cloudflare's, /ssf/*,
+// /.well-known/*, /__emulator/*, with the admin token on and off) never get a 5xx or a hang; every refusal is
+// the failure envelope, and no refused request changes anything (a control write that succeeds may).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { ACCOUNT, AUTH, OTHER_ACCOUNT, makeApp } from '../support/app.js';
-import { cloudflareOperations } from '../support/contract.js';
 import { expectFailureEnvelope } from './envelope.js';
 import { rawRequest } from './raw.js';
 
 let app: FastifyInstance;
 let port: number;
 const seeded: string[] = [];
+const ADMIN_TOKEN = 'hostile-admin-token';
+const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/** Every row of every account's tables, as the state export gives them: "state unchanged" means this is identical. */
-async function snapshot(): Promise<unknown> {
-  const res = await app.inject({ method: 'GET', url: '/__emulator/v1/state' });
-  if (res.statusCode !== 200) throw new Error(res.body);
-  return res.json().result;
+/** Every row of every account's tables (the state export) and the fault rules: "unchanged" means identical. */
+async function snapshot(on: FastifyInstance = app): Promise<unknown> {
+  const state = await on.inject({ method: 'GET', url: '/__emulator/v1/state?secrets=true', headers: ADMIN });
+  const faults = await on.inject({ method: 'GET', url: '/__emulator/v1/faults', headers: ADMIN });
+  if (state.statusCode !== 200 || faults.statusCode !== 200) throw new Error(state.body + faults.body);
+  return { state: state.json().result, faults: faults.json().result };
 }
 
-beforeAll(async () => {
-  app = await makeApp();
+async function seed(on: FastifyInstance): Promise<void> {
   for (const [account, ref] of [
     [ACCOUNT, 'idp-1'],
     [ACCOUNT, 'idp-2'],
     [OTHER_ACCOUNT, 'idp-1'],
   ] as const) {
-    const res = await app.inject({
+    const res = await on.inject({
       method: 'POST',
       url: `/client/v4/accounts/${account}/zt_risk_scoring/integrations`,
       headers: AUTH,
@@ -34,6 +36,12 @@ beforeAll(async () => {
     });
     seeded.push(res.json().result.id);
   }
+}
+
+beforeAll(async () => {
+  // A poll that waits would be a hang by this test's measure: polls answer at once.
+  app = await makeApp({ ssfPollWaitMs: 0 });
+  await seed(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
 });
@@ -41,11 +49,17 @@ afterAll(async () => {
   await app.close();
 });
 
-/** Route templates: Cloudflare's operations plus the emulator's own paths. */
-const templates = [...new Set(cloudflareOperations.map((op) => op.path)), '/healthz', '/readyz'];
+/** Route templates: every path the emulator documents (Cloudflare's, /ssf, /.well-known, controls, probes). */
+let templates: string[] = [];
+beforeAll(async () => {
+  const probe = await makeApp();
+  templates = Object.keys((probe.swagger() as { paths: Record<string, unknown> }).paths);
+  await probe.close();
+});
 
 const hostileSegment = fc.oneof(
-  fc.uuid(), // well-formed but unknown: never one of the seeded ids (see filter below)
+  fc.uuid(),
+  fc.constantFrom(...[0, 1, 2].map((i) => () => seeded[i] as string)).map((id) => id()),
   fc.string({ maxLength: 40 }),
   fc.constantFrom('..', '%2e%2e', '%2F', '%00', '%ff', '%E0%A4%A', '{id}', ' ', '?x=1', '#', ';', 'a'.repeat(2000), 'reference_id'),
   fc.stringMatching(/^[0-9a-f]{32}$/),
@@ -53,7 +67,7 @@ const hostileSegment = fc.oneof(
 
 const path = fc
   .record({
-    template: fc.constantFrom(...templates),
+    template: fc.integer({ min: 0, max: 10_000 }).map((i) => templates[i % templates.length] as string),
     account: fc.oneof(fc.constantFrom(ACCOUNT, OTHER_ACCOUNT), hostileSegment),
     segment: hostileSegment,
     prefix: fc.constantFrom('/client/v4', '', '/client/v4/', '/client/v5'),
@@ -65,11 +79,11 @@ const path = fc
       .replace(/\{[a-z_]+\}/g, () => encodeURI(segment).replace(/\?/g, '%3F').replace(/#/g, '%23'));
     const tail = extra ? `/${extra.map((s) => encodeURIComponent(s)).join('/')}` : '';
     return `${template.startsWith('/accounts') ? prefix : ''}${filled}${tail}`.replace(/^(?!\/)/, '/');
-  })
-  .filter((p) => !seeded.some((id) => p.includes(id)));
+  });
 
 const credentials = fc.oneof(
   fc.constant(AUTH),
+  fc.constant(ADMIN),
   fc.constant({}),
   fc.record({ authorization: fc.oneof(fc.string(), fc.constant('Bearer'), fc.constant('Basic dXNlcjpwYXNz')) }),
   fc.record({ 'x-auth-email': fc.string(), 'x-auth-key': fc.string() }, { requiredKeys: [] }),
@@ -118,40 +132,49 @@ const request = fc.record({
   body,
 });
 
-type Hostile = typeof request extends fc.Arbitrary<infer T> ? T : never;
-
-function isRead(r: Hostile): boolean {
-  return r.method === 'GET' || r.method === 'HEAD' || r.method === 'OPTIONS';
+async function hostileRequests(on: FastifyInstance, numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(request, async (r) => {
+      const headers: Record<string, string> = { ...r.headers, ...r.credentials };
+      if (r.contentType !== undefined) headers['content-type'] = r.contentType;
+      const before = await snapshot(on);
+      const res = await on.inject({
+        method: r.method as InjectOptions['method'],
+        url: r.url,
+        headers,
+        ...(r.body === undefined ? {} : { payload: r.body }),
+      });
+      expect(res.statusCode).toBeLessThan(500);
+      if (res.statusCode >= 400) {
+        if (r.method !== 'HEAD') expectFailureEnvelope(res.body);
+        expect(await snapshot(on)).toEqual(before);
+      }
+      // A fault rule that a random body happened to make would answer later requests with its own status.
+      await on.inject({ method: 'DELETE', url: '/__emulator/v1/faults', headers: ADMIN });
+    }),
+    { numRuns, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
+  );
 }
 
 describe('hostile input', () => {
-  it('never answers 5xx, always answers a refusal with the failure envelope, and changes nothing', async () => {
-    const before = await snapshot();
-    await fc.assert(
-      fc.asyncProperty(request, async (r) => {
-        const headers: Record<string, string> = { ...r.headers, ...r.credentials };
-        if (r.contentType !== undefined) headers['content-type'] = r.contentType;
-        const res = await app.inject({
-          method: r.method as InjectOptions['method'],
-          url: r.url,
-          headers,
-          ...(r.body === undefined ? {} : { payload: r.body }),
-        });
-        expect(res.statusCode).toBeLessThan(500);
-        if (res.statusCode >= 400) {
-          if (r.method !== 'HEAD') expectFailureEnvelope(res.body);
-        } else {
-          // Only reads may succeed (GET of an existing account's list, a health probe...).
-          expect(isRead(r)).toBe(true);
-        }
-      }),
-      { numRuns: 400, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
-    );
-    expect(await snapshot()).toEqual(before);
+  it('never answers 5xx, always answers a refusal with the failure envelope, and a refusal changes nothing', async () => {
+    await hostileRequests(app, 400);
+  });
+
+  it('the same with EMULATOR_ADMIN_TOKEN set: control calls without it are refused and change nothing', async () => {
+    const guarded = await makeApp({ ssfPollWaitMs: 0, adminToken: ADMIN_TOKEN });
+    try {
+      await seed(guarded);
+      await hostileRequests(guarded, 300);
+      const refused = await guarded.inject({ method: 'POST', url: '/__emulator/v1/reset' });
+      expect(refused.statusCode).toBe(401);
+      expect((await snapshot(guarded) as { state: { tables: { integrations: unknown[] } } }).state.tables.integrations.length).toBeGreaterThan(0);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('over real HTTP, random raw requests each get a complete answer below 500', async () => {
-    const before = await snapshot();
     const line = fc.record({
       method: fc.oneof(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.stringMatching(/^[A-Z]{1,10}$/)),
       url: path,
@@ -174,13 +197,17 @@ describe('hostile input', () => {
         ].join('\r\n');
         // Garbage in place of the request line's end turns it into a malformed request.
         const raw = Buffer.concat([Buffer.from(head), garbage ? Buffer.from(garbage) : Buffer.alloc(0), Buffer.from('\r\n\r\n'), payload]);
+        const before = await snapshot();
         const res = await rawRequest(port, raw);
         expect(res.status).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(500);
-        if (res.status >= 400 && method !== 'HEAD') expectFailureEnvelope(res.body);
+        if (res.status >= 400) {
+          if (method !== 'HEAD') expectFailureEnvelope(res.body);
+          expect(await snapshot()).toEqual(before);
+        }
+        await app.inject({ method: 'DELETE', url: '/__emulator/v1/faults', headers: ADMIN });
       }),
       { numRuns: 60, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
     );
-    expect(await snapshot()).toEqual(before);
   });
 });
