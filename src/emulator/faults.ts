@@ -19,8 +19,9 @@ const DEFAULT_MESSAGES: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
-/** Every request is tried against every rule: their number bounds that work. */
+/** Every request is tried against every rule: their number, and their patterns' total length, bound that work. */
 export const MAX_FAULT_RULES = 1000;
+export const MAX_PATTERN_CHARACTERS = 32_768;
 
 interface CompiledRule {
   rule: FaultRule;
@@ -64,6 +65,13 @@ export class FaultRules {
   add(input: FaultRuleInput): FaultRule {
     if (this.rules.length >= MAX_FAULT_RULES) {
       throw invalidFault(`there are already ${MAX_FAULT_RULES} fault rules, the most the emulator keeps; remove some first`, '/');
+    }
+    const characters = this.rules.reduce((sum, r) => sum + r.rule.path.length, input.path.length);
+    if (characters > MAX_PATTERN_CHARACTERS) {
+      throw invalidFault(
+        `the fault rules' path patterns would total ${characters} characters, more than the ${MAX_PATTERN_CHARACTERS} a request is matched against; remove some first`,
+        '/path',
+      );
     }
     const path = compilePathPattern(input.path);
     if (!path) throw invalidFault(`path ${JSON.stringify(input.path)} is not a path pattern (it starts with "/"; "*" matches within a segment, "**" across)`, '/path');

@@ -206,4 +206,22 @@ describe('fault rule patterns', () => {
     });
     expect((await app.inject({ method: 'GET', url: '/__emulator/v1/faults' })).json().result).toHaveLength(1000);
   });
+
+  it('matches a request against at most 32,768 pattern characters in all: a rule past that is refused', async () => {
+    app = await makeApp();
+    const long = (i: number) => `/accounts/**${'a'.repeat(982)}${String(i).padStart(4, '0')}**`;
+    for (let i = 0; i < 32; i++) await addFault({ path: long(i), status: 503 });
+    const refused = await app.inject({ method: 'POST', url: '/__emulator/v1/faults', payload: { path: long(32), status: 503 } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors).toEqual([
+      {
+        code: 1421,
+        message: "the fault rules' path patterns would total 33000 characters, more than the 32768 a request is matched against; remove some first",
+        source: { pointer: '/path' },
+      },
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/__emulator/v1/faults' })).json().result).toHaveLength(32);
+    // A short rule still fits.
+    expect((await app.inject({ method: 'POST', url: '/__emulator/v1/faults', payload: { path: '/x', status: 503 } })).statusCode).toBe(200);
+  });
 });
