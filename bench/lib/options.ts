@@ -21,6 +21,8 @@ export const options = {
   mixedSeconds: num('BENCH_MIXED_SECONDS', 30),
   /** The soak whose RSS trend is computed; `--soak` runs the full 5 minutes. */
   soakSeconds: soakFlag ? 300 : num('BENCH_SOAK_SECONDS', 60),
+  /** bench/drain.ts: give up on the 10,000 SETs after this many seconds and report the rate so far. */
+  drainTimeoutSeconds: num('BENCH_DRAIN_TIMEOUT', 120),
   /**
    * LOG_LEVEL of the emulator under test. `warn` is what we document for load and CI runs where the
    * per-request line is not wanted; set BENCH_LOG_LEVEL=info to measure the default.
