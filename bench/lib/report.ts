@@ -14,13 +14,21 @@ export interface Figure {
   detail: Record<string, unknown>;
 }
 
-export function printTable(figures: readonly Figure[]): void {
-  const rows = [['figure', 'target', 'measured', 'pass'], ...figures.map((f) => [f.figure, f.target, f.measured, f.pass === null ? 'n/a' : f.pass ? 'ok' : 'MISSED'])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(rows[0]!));
+/** A Markdown table, columns padded. */
+export function printRows(header: readonly string[], body: ReadonlyArray<readonly string[]>): void {
+  const rows = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows.slice(1)) console.log(line(r));
+  for (const r of body) console.log(line(r));
+}
+
+export function printTable(figures: readonly Figure[]): void {
+  printRows(
+    ['figure', 'target', 'measured', 'pass'],
+    figures.map((f) => [f.figure, f.target, f.measured, f.pass === null ? 'n/a' : f.pass ? 'ok' : 'MISSED']),
+  );
 }
 
 /** The machine the figures come from, read when the run starts (the load average says who else was busy). */
@@ -44,7 +52,8 @@ export function machineLine(): string {
     .join(' ')} now`;
 }
 
-export function saveResults(name: string, figures: readonly Figure[]): string {
+/** Writes bench/results/<name>-<time>.json and <name>-latest.json: the machine, the knobs and the figures. */
+export function saveResults(name: string, figures: readonly object[]): string {
   const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
