@@ -6,7 +6,7 @@ import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { median } from './lib/stats.js';
 
-export const TARGET_RPS = 1500;
+const TARGET_RPS = 1500;
 
 export async function measureCreate(): Promise<Figure[]> {
   const emulator = await startEmulator();

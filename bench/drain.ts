@@ -13,10 +13,10 @@ import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { round } from './lib/stats.js';
 
-export const SETS = 10_000;
+const SETS = 10_000;
 const BATCH = 1000;
-export const TARGET_SETS_PER_S = 200;
-export const TARGET_P99_MS = 20;
+const TARGET_SETS_PER_S = 200;
+const TARGET_P99_MS = 20;
 
 interface ReceiverStats {
   received: number;

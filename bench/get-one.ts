@@ -8,9 +8,9 @@ import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { median, round } from './lib/stats.js';
 
-export const TARGET_VS_FASTIFY = 0.5;
-export const TARGET_VS_PRISM = 5;
-export const TARGET_P99_MS = 5;
+const TARGET_VS_FASTIFY = 0.5;
+const TARGET_VS_PRISM = 5;
+const TARGET_P99_MS = 5;
 
 /** Prism started on the same integration's path, checked to answer 200 with a success envelope; or why not. */
 async function prismFor(path: string): Promise<{ prism: Running; version: string } | { reason: string }> {

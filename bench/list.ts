@@ -6,8 +6,8 @@ import { options } from './lib/options.js';
 import { runIfMain, type Figure } from './lib/report.js';
 import { median } from './lib/stats.js';
 
-export const LIST_SIZE = 100;
-export const TARGET_RPS = 400;
+const LIST_SIZE = 100;
+const TARGET_RPS = 400;
 
 export async function measureList(): Promise<Figure[]> {
   const emulator = await startEmulator();

@@ -9,11 +9,11 @@ import { linearTrend, round } from './lib/stats.js';
 /** A second account holding 100 integrations, listed by every mixed sequence. */
 const LIST_ACCOUNT = 'f037e56e89293a057740de681ac9abbe';
 const LIST_PATH = `/client/v4/accounts/${LIST_ACCOUNT}/zt_risk_scoring/integrations`;
-export const TARGET_MB = 150;
+const TARGET_MB = 150;
 /** A trend under this many MB per minute (after warm-up) counts as flat. */
-export const FLAT_MB_PER_MIN = 1;
+const FLAT_MB_PER_MIN = 1;
 /** The soak of the target; a shorter one is a quick look, and its row says so. */
-export const FULL_SOAK_SECONDS = 300;
+const FULL_SOAK_SECONDS = 300;
 
 interface Ctx {
   id?: string;

@@ -12,7 +12,7 @@ export interface LoadResult {
   errors: number;
 }
 
-export type LoadOptions = Omit<autocannon.Options, 'url'> & { url: string };
+type LoadOptions = Omit<autocannon.Options, 'url'> & { url: string };
 
 export function summarise(result: autocannon.Result): LoadResult {
   return {

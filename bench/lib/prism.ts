@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUTH, freePort, ROOT, spawnAndWait, type Running } from './processes.js';
 
-export const PRISM_PACKAGE = '@stoplight/prism-cli@5.16.0';
-export const CLOUDFLARE_SCHEMA = join(ROOT, 'test/fixtures/cloudflare-zt-risk-scoring.openapi.json');
+const PRISM_PACKAGE = '@stoplight/prism-cli@5.16.0';
+const CLOUDFLARE_SCHEMA = join(ROOT, 'test/fixtures/cloudflare-zt-risk-scoring.openapi.json');
 
 /**
  * Setup, before anything is measured: lets npm download Prism into its cache (the only step that may use

@@ -1,6 +1,6 @@
 // Starts the servers under test as child processes on loopback: the real compiled emulator
 // (dist/server.js, as `npm start` runs it) and the bare-Fastify baseline.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -19,7 +19,6 @@ export const INTEGRATIONS = `/client/v4/accounts/${ACCOUNT}/zt_risk_scoring/inte
 export interface Running {
   url: string;
   pid: number;
-  child: ChildProcess;
   /** Milliseconds from spawn() to the first 200 of the readiness path. */
   startMs: number;
   stop(): Promise<void>;
@@ -49,7 +48,7 @@ function probe(port: number, path: string, headers: Record<string, string>): Pro
 }
 
 /** How long to wait for a server, and how to probe and run it. */
-export interface Launch {
+interface Launch {
   /** Give up (and kill the process) when it is not ready after this long. */
   timeoutMs?: number;
   /** Headers of the readiness probe (a mock that checks credentials wants one). */
@@ -98,7 +97,7 @@ export async function spawnAndWait(args: string[], env: Record<string, string>, 
     signal('SIGTERM');
     await exited;
   };
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child, startMs, stop };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, startMs, stop };
 }
 
 /**

@@ -32,7 +32,7 @@ export function printTable(figures: readonly Figure[]): void {
 }
 
 /** The machine the figures come from, read when the run starts (the load average says who else was busy). */
-export const MACHINE = (() => {
+const MACHINE = (() => {
   const cpu = cpus();
   return {
     cpus: cpu.length,
