@@ -9,8 +9,11 @@ import { linearTrend, round } from './lib/stats.js';
 /** A second account holding 100 integrations, listed by every mixed sequence. */
 const LIST_ACCOUNT = 'f037e56e89293a057740de681ac9abbe';
 const LIST_PATH = `/client/v4/accounts/${LIST_ACCOUNT}/zt_risk_scoring/integrations`;
+const TARGET_MB = 150;
 /** A trend under this many MB per minute (after warm-up) counts as flat. */
-export const FLAT_MB_PER_MIN = 1;
+const FLAT_MB_PER_MIN = 1;
+/** The soak of the target; a shorter one is a quick look, and its row says so. */
+const FULL_SOAK_SECONDS = 300;
 
 interface Ctx {
   id?: string;
@@ -106,18 +109,22 @@ export async function measureMemory(): Promise<Figure[]> {
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     return [
       {
-        figure: `RSS after a ${options.mixedSeconds} s mixed load`,
-        target: '<= 100 MB',
-        measured: `${round(afterMixed, 1)} MB (idle ${round(idle, 1)}, peak ${round(peak, 1)}; ${Math.round(mixed.requests.average)} req/s)`,
-        pass: afterMixed <= 100,
+        figure: `RSS after a ${options.mixedSeconds} s mixed load, no V8 flags`,
+        target: `<= ${TARGET_MB} MB`,
+        measured: `${round(afterMixed, 1)} MB (idle ${round(idle, 1)}, peak ${round(peak, 1)}; ${Math.round(mixed.requests.average).toLocaleString('en')} req/s)`,
+        pass: afterMixed <= TARGET_MB,
         detail: { rss_mb: afterMixed, idle_mb: idle, peak_mb: peak, rps: mixed.requests.average, requests: mixed.requests.total, leftover_integrations: left.result.length, samples: mixedSamples },
       },
       {
-        figure: `RSS trend over a ${options.soakSeconds} s soak`,
-        target: `flat (< ${FLAT_MB_PER_MIN} MB/min)`,
+        figure:
+          options.soakSeconds >= FULL_SOAK_SECONDS
+            ? `RSS trend over a ${options.soakSeconds / 60}-minute soak`
+            : `RSS trend over a ${options.soakSeconds} s soak (short run; --soak for 5 minutes)`,
+        target: `flat (< ${FLAT_MB_PER_MIN} MB/min) over 5 minutes`,
         measured: `${round(mbPerMin, 2)} MB/min (first quarter ${round(avg(first), 1)} MB, last ${round(avg(last), 1)} MB; ${soak.requests.total} requests)`,
-        pass: mbPerMin < FLAT_MB_PER_MIN,
-        detail: { mb_per_min: mbPerMin, requests: soak.requests.total, rps: soak.requests.average, samples: soakSamples },
+        // A short soak is a quick look: it cannot pass a 5-minute target, only miss it.
+        pass: mbPerMin >= FLAT_MB_PER_MIN ? false : options.soakSeconds >= FULL_SOAK_SECONDS ? true : null,
+        detail: { mb_per_min: mbPerMin, soak_seconds: options.soakSeconds, requests: soak.requests.total, rps: soak.requests.average, samples: soakSamples },
       },
     ];
   } finally {

@@ -1,22 +1,24 @@
-// `npm run bench`: every figure of issue 7, one after the other, as one table and one JSON file.
+// `npm run bench`: every figure of the performance targets, one after the other, as one table and one JSON
+// file (bench/results/). `npm run bench -- --soak` runs the RSS soak for the full 5 minutes.
 import { measureColdStart } from './cold-start.js';
 import { measureCreate } from './create.js';
+import { measureDrain } from './drain.js';
 import { measureGetOne } from './get-one.js';
 import { measureList } from './list.js';
 import { measureMemory } from './memory.js';
-import { machine, printTable, saveResults, type Figure } from './lib/report.js';
+import { machineLine, printTable, saveResults, type Figure } from './lib/report.js';
 import { options } from './lib/options.js';
 
-const m = machine();
-console.log(`machine: ${m.cpus} x ${m.cpu_model}, ${m.memory_gb} GB, ${m.node}, load ${m.load_average_at_start.join(' ')}`);
+console.log(machineLine());
 console.log(`options: ${JSON.stringify(options)}\n`);
 const figures: Figure[] = [];
 for (const [name, measure] of [
-  ['get one', measureGetOne],
+  ['GET one', measureGetOne],
   ['create', measureCreate],
   ['list', measureList],
   ['cold start', measureColdStart],
   ['memory', measureMemory],
+  ['Shared Signals drain', measureDrain],
 ] as const) {
   process.stderr.write(`measuring ${name}...\n`);
   try {
@@ -28,5 +30,6 @@ for (const [name, measure] of [
   }
 }
 console.log('');
+console.log(machineLine());
 printTable(figures);
 console.log(`\nresults: ${saveResults('all', figures)}`);

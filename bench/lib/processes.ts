@@ -1,6 +1,6 @@
 // Starts the servers under test as child processes on loopback: the real compiled emulator
 // (dist/server.js, as `npm start` runs it) and the bare-Fastify baseline.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -19,7 +19,6 @@ export const INTEGRATIONS = `/client/v4/accounts/${ACCOUNT}/zt_risk_scoring/inte
 export interface Running {
   url: string;
   pid: number;
-  child: ChildProcess;
   /** Milliseconds from spawn() to the first 200 of the readiness path. */
   startMs: number;
   stop(): Promise<void>;
@@ -37,9 +36,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** One GET on loopback; resolves with the status, or 0 when the connection fails. */
-function probe(port: number, path: string): Promise<number> {
+function probe(port: number, path: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -48,74 +47,73 @@ function probe(port: number, path: string): Promise<number> {
   });
 }
 
-/** How to launch a server: node itself by default; bench/instructions.ts runs node under valgrind, ~50x slower. */
-export interface Launch {
-  command?: string;
+/** How long to wait for a server, and how to probe and run it. */
+interface Launch {
   /** Give up (and kill the process) when it is not ready after this long. */
   timeoutMs?: number;
-  /** Time between readiness probes. */
-  pollMs?: number;
-  /** Working directory (the repository by default); bench/cpu.ts gives each server its own, for V8's perf files. */
-  cwd?: string;
+  /** Headers of the readiness probe (a mock that checks credentials wants one). */
+  headers?: Record<string, string>;
+  /**
+   * Run this instead of node, in its own process group, and stop the whole group: `npm exec` starts the
+   * server as a grandchild, which a signal to npm alone would not reach.
+   */
+  command?: string;
 }
 
 /** Spawns `command args` (stdout and stderr to `logFile`) and waits until `readyPath` on `port` answers 200. */
 export async function spawnAndWait(args: string[], env: Record<string, string>, port: number, readyPath: string, logFile: string, launch: Launch = {}) {
-  const { command = process.execPath, timeoutMs = 20_000, pollMs = 2, cwd = ROOT } = launch;
+  const { timeoutMs = 20_000, headers = {}, command } = launch;
   const log = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(command, args, {
-    cwd,
+  const child = spawn(command ?? process.execPath, args, {
+    cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
+    detached: command !== undefined,
   });
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (command !== undefined) {
+      try {
+        process.kill(-(child.pid as number), name);
+      } catch {
+        // the group is already gone
+      }
+    } else child.kill(name);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}; see ${logFile}`);
-    if ((await probe(port, readyPath)) === 200) break;
+    if (child.exitCode !== null) throw new Error(`${[command ?? 'node', ...args].join(' ')} exited with ${child.exitCode}; see ${logFile}`);
+    if ((await probe(port, readyPath, headers)) === 200) break;
     if (performance.now() - started > timeoutMs) {
-      child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} not ready within ${timeoutMs / 1000} s; see ${logFile}`);
+      signal('SIGKILL');
+      throw new Error(`${[command ?? 'node', ...args].join(' ')} not ready within ${timeoutMs / 1000} s; see ${logFile}`);
     }
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, 2));
   }
   const startMs = performance.now() - started;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    signal('SIGTERM');
     await exited;
   };
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child, startMs, stop };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, startMs, stop };
 }
 
-/** The node flags of `npm start` (package.json `start`: `node <flags> dist/server.js`), so the bench runs what users run. */
-export function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const words = start.trim().split(/\s+/);
-  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') throw new Error(`unexpected start script: ${start}`);
-  return words.slice(1, -1);
-}
-
-/** Node flags added to a server's own (bench/cpu.ts: V8's perf support), and where it runs. */
-export interface Instrument {
-  nodeFlags?: string[];
-  cwd?: string;
-}
-
-/** The real server on a fresh temporary database file; stdout goes to a log file beside it, as in a container. */
-export async function startEmulator(extraEnv: Record<string, string> = {}, instrument: Instrument = {}): Promise<Running> {
-  if (!existsSync(join(ROOT, 'dist/server.js'))) throw new Error('dist/server.js is missing: run `npm run build` first');
+/**
+ * Runs a server entry on a fresh temporary database file, as `npm start` runs dist/server.js (plain `node`,
+ * no flags); stdout goes to a log file beside the database, as in a container.
+ */
+export async function startEmulator(extraEnv: Record<string, string> = {}, entry = join(ROOT, 'dist/server.js')): Promise<Running> {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'emulator-bench-'));
   const port = await freePort();
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server there when it stops (see bench/profile-summary.ts).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const running = await spawnAndWait(
-    [...startFlags(), ...profile, ...(instrument.nodeFlags ?? []), join(ROOT, 'dist/server.js')],
+    [entry],
     { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: options.logLevel, ...extraEnv },
     port,
     '/readyz',
     join(dir, 'server.log'),
-    { cwd: instrument.cwd },
   );
   return {
     ...running,
@@ -127,17 +125,10 @@ export async function startEmulator(extraEnv: Record<string, string> = {}, instr
 }
 
 /** A bare Fastify 5 server answering `path` with exactly `body` (and the emulator's content type); checked before it is returned. */
-export async function startBaseline(path: string, body: string, instrument: Instrument = {}): Promise<Running> {
+export async function startBaseline(path: string, body: string): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'baseline-bench-'));
   const port = await freePort();
-  const running = await spawnAndWait(
-    [...(instrument.nodeFlags ?? []), BASELINE],
-    { PORT: String(port), BASELINE_PATH: path, BASELINE_BODY: body },
-    port,
-    path,
-    join(dir, 'baseline.log'),
-    { cwd: instrument.cwd },
-  );
+  const running = await spawnAndWait([BASELINE], { PORT: String(port), BASELINE_PATH: path, BASELINE_BODY: body }, port, path, join(dir, 'baseline.log'));
   const stop = async () => {
     await running.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -150,14 +141,15 @@ export async function startBaseline(path: string, body: string, instrument: Inst
   return { ...running, stop };
 }
 
-/** Creates the integration the GET benchmarks read on `url`'s server; the path of its GET. */
-export async function createBenchIntegration(url: string): Promise<string> {
+/** Creates the integration the GET benchmarks read on `url`'s server; its id and the path of its GET. */
+export async function createBenchIntegration(url: string, tenantUrl = 'https://bench.okta.com'): Promise<{ id: string; path: string }> {
   const created = await json(`${url}${INTEGRATIONS}`, {
     method: 'POST',
-    body: JSON.stringify({ integration_type: 'Okta', tenant_url: 'https://bench.okta.com', reference_id: 'bench-1' }),
+    body: JSON.stringify({ integration_type: 'Okta', tenant_url: tenantUrl, reference_id: 'bench-1' }),
   });
   if (created.status !== 200) throw new Error(`create answered ${created.status}: ${created.text}`);
-  return `${INTEGRATIONS}/${(created.body as { result: { id: string } }).result.id}`;
+  const { id } = (created.body as { result: { id: string } }).result;
+  return { id, path: `${INTEGRATIONS}/${id}` };
 }
 
 /** Resident set size of a process in MB, from /proc/<pid>/status (Linux). */
@@ -167,15 +159,6 @@ export function rssMb(pid: number): number {
   if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(match[1]) / 1024;
 }
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-const CLOCK_TICKS = 100;
 
 /** Samples RSS every `everyMs` until stopped; each sample is [seconds since start, MB]. */
 export function sampleRss(pid: number, everyMs: number): { stop(): Array<[number, number]> } {
