@@ -4,7 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
-import { publicOrigin, type Config } from './config.js';
+import { ConfigError, publicOrigin, type Config } from './config.js';
 import { migrate, openDatabase, readMigrations } from './db/database.js';
 import { authorizer } from './cloudflare/auth.js';
 import { CREDENTIAL_HEADERS } from './cloudflare/credentials.js';
@@ -206,4 +206,41 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
 
   return app;
+}
+
+/** What a failed listen() means, in the user's terms. */
+function listenFailure(config: Config, error: unknown): string {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: the port is in use (EADDRINUSE), often by an emulator started earlier; stop it, or choose another port with --port (0 picks a free one)`;
+    case 'EACCES':
+      return `cannot listen on ${where}: permission denied (EACCES); choose a port above 1023 with --port`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EINVAL':
+      return `cannot listen on host ${JSON.stringify(config.host)}: not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 or one of its interfaces' addresses with --host`;
+    default:
+      return `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}; check --host and --port`;
+  }
+}
+
+/**
+ * Builds the app and listens, as the CLI and startEmulator() both start it. A failure to listen is a ConfigError that
+ * names the host and port, says what is wrong and what to do; the app is closed first.
+ */
+export async function startApp(config: Config, deps: AppDeps = {}): Promise<{ app: FastifyInstance; port: number; origin: string }> {
+  const app = await buildApp(config, deps);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw new ConfigError(listenFailure(config, error), { cause: error });
+  }
+  const address = app.server.address();
+  const port = address && typeof address === 'object' ? address.port : config.port;
+  return { app, port, origin: publicOrigin(config, port) };
 }

@@ -1,7 +1,6 @@
 // The package's public API: the emulator in-process, built exactly as the CLI builds it.
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
-import { configFromOptions, ConfigError, publicOrigin, type EmulatorOptions } from './config.js';
+import { startApp } from './app.js';
+import { configFromOptions, ConfigError, type EmulatorOptions } from './config.js';
 
 export { ConfigError, type EmulatorOptions };
 
@@ -21,20 +20,11 @@ export interface Emulator {
 /**
  * Starts an emulator in this process. The options are the CLI's in camelCase (`port`, `host`, `databasePath`,
  * `logLevel`, ...), with its defaults and its checks; the environment is not read. Rejects with a ConfigError
- * naming the option when one is invalid.
+ * naming the option, the port or the database when one cannot be used (the message the CLI prints).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const config = configFromOptions(options);
-  const app: FastifyInstance = await buildApp(config);
-  try {
-    await app.listen({ port: config.port, host: config.host });
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  const address = app.server.address();
-  const port = address && typeof address === 'object' ? address.port : config.port;
-  const url = publicOrigin(config, port);
+  const { app, port, origin: url } = await startApp(config);
   const headers = config.adminToken === undefined ? {} : { authorization: `Bearer ${config.adminToken}` };
   return {
     url,

@@ -1,7 +1,7 @@
-// What both entries (server.ts for `npm start`, cli.ts for the `bin`) run: options -> buildApp -> listen;
-// SIGTERM/SIGINT close gracefully.
-import { buildApp } from './app.js';
-import { ConfigError, loadConfig, OPTIONS, publicOrigin, type Config } from './config.js';
+// What both entries (server.ts for `npm start`, cli.ts for the `bin`) run: options -> startApp (as startEmulator
+// does) -> the ready line; SIGTERM/SIGINT close gracefully; a start-up failure is one error line and exit 2.
+import { startApp } from './app.js';
+import { ConfigError, loadConfig, OPTIONS, type Config } from './config.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package.js';
 
 /**
@@ -17,35 +17,16 @@ function failStartup(config: Pick<Config, 'logLevel'>, message: string, error: u
   process.exit(2);
 }
 
-/** What a failed listen() means, in the user's terms. */
-function listenFailure(config: Config, error: unknown): string {
-  const code = String((error as { code?: unknown }).code ?? '');
-  const where = `${config.host}:${config.port}`;
-  switch (code) {
-    case 'EADDRINUSE':
-      return `cannot listen on ${where}: the port is in use (EADDRINUSE), often by an emulator started earlier; stop it, or choose another port with --port (0 picks a free one)`;
-    case 'EACCES':
-      return `cannot listen on ${where}: permission denied (EACCES); choose a port above 1023 with --port`;
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-    case 'EINVAL':
-      return `cannot listen on host ${JSON.stringify(config.host)}: not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 or one of its interfaces' addresses with --host`;
-    default:
-      return `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}; check --host and --port`;
-  }
-}
-
 export async function start(config: Config): Promise<void> {
-  let app;
+  let started;
   try {
-    app = await buildApp(config);
+    started = await startApp(config);
   } catch (error) {
-    // A bad database, seed or tokens file: the same clear message and exit code as a bad option.
+    // A bad database, seed or tokens file, a port in use: the same clear message and exit code as a bad option.
     if (error instanceof ConfigError) failStartup(config, error.message, error);
     failStartup(config, `cannot start: ${error instanceof Error ? error.message : String(error)}`, error);
   }
+  const { app, origin } = started;
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -67,16 +48,6 @@ export async function start(config: Config): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-
-  try {
-    await app.listen({ port: config.port, host: config.host });
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    failStartup(config, listenFailure(config, error), error);
-  }
-  const address = app.server.address();
-  const port = address && typeof address === 'object' ? address.port : config.port;
-  const origin = publicOrigin(config, port);
   // The one line a user waits for, shown at every level but silent (LOG_LEVEL=warn hides only the chatter).
   if (config.logLevel === 'silent') return;
   app.log.child({}, { level: 'info' }).info(
