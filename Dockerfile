@@ -18,11 +18,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm ls --all > /dev/null \
  && npm rebuild better-sqlite3
-# esbuild reads tsconfig.json's compiler options; it runs from its platform package, no install script needed.
-COPY tsconfig.json ./
+# esbuild reads tsconfig.json's compiler options (it runs from its platform package, no install script needed);
+# tsc writes the package API's declarations from tsconfig.build.json.
+COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.js ./scripts/
 COPY src ./src
-# `prepare` is the build (scripts/build.js: esbuild bundles src/ into dist/); then only production dependencies stay,
+# `prepare` is the build (scripts/build.js: esbuild bundles src/ into dist/, with the dashboard's files); then only
+# production dependencies stay,
 # and better-sqlite3 keeps its compiled addon without the sources and object files it was built from.
 RUN npm run prepare \
  && npm prune --omit=dev --no-audit --no-fund \
