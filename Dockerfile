@@ -23,9 +23,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.js ./scripts/
 COPY src ./src
-# `prepare` is the build (scripts/build.js: esbuild bundles src/ into dist/, with the dashboard's files); then only
-# production dependencies stay,
-# and better-sqlite3 keeps its compiled addon without the sources and object files it was built from.
+# `prepare` is the build (scripts/build.js: esbuild bundles src/ into dist/, with the dashboard's files); then
+# only production dependencies stay, and better-sqlite3 keeps its compiled addon without the sources and object
+# files it was built from.
 RUN npm run prepare \
  && npm prune --omit=dev --no-audit --no-fund \
  && cd node_modules/better-sqlite3 \
