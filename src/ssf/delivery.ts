@@ -22,6 +22,11 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 const ANSWER_KEPT = 1024;
 /** Lanes pushed at the same time. */
 const MAX_IN_FLIGHT = 32;
+/**
+ * SETs of a lane signed ahead while its oldest is pushed: RSA signing runs on libuv's thread pool, so a backlog
+ * drains at the pace of the receiver rather than of sign-then-push, one after the other.
+ */
+const SIGN_AHEAD = 4;
 
 /** The outcome of one attempt, before it is stored. */
 interface Attempt {
@@ -91,6 +96,8 @@ async function readSome(body: ReadableStream<Uint8Array> | null, limit: number):
 export class DeliveryWorker {
   /** Lanes with a push in flight, and how to abort each. */
   private readonly inFlight = new Map<string, AbortController>();
+  /** Signatures made or being made, by jti, until the push that sends one is recorded with it. */
+  private readonly signing = new Map<string, Promise<Signed>>();
   private readonly settled = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
@@ -134,24 +141,24 @@ export class DeliveryWorker {
     clearTimeout(this.timer);
     this.timer = undefined;
     const now = Date.now();
-    if (this.inFlight.size < MAX_IN_FLIGHT) {
-      for (const row of this.repository.due(now, MAX_IN_FLIGHT - this.inFlight.size)) {
-        if (this.inFlight.has(row.lane)) continue;
-        // Leased while it is tried: not due again before the attempt has surely ended.
-        this.repository.setNextAttempt(row.jti, now + this.options.timeoutMs + 1000);
-        const controller = new AbortController();
-        this.inFlight.set(row.lane, controller);
-        const work = this.deliver(row, controller.signal)
-          .catch((err: unknown) => this.log.error({ err, jti: row.jti }, 'SET delivery failed unexpectedly'))
-          .finally(() => {
-            this.inFlight.delete(row.lane);
-            this.settled.delete(work);
-            this.kick();
-          });
-        this.settled.add(work);
-      }
+    // The lanes being pushed are among the due ones (their time has come and gone): asked for, and skipped.
+    for (const row of this.repository.due(now, MAX_IN_FLIGHT + this.inFlight.size)) {
+      if (this.inFlight.size >= MAX_IN_FLIGHT) break;
+      if (this.inFlight.has(row.lane)) continue;
+      const controller = new AbortController();
+      this.inFlight.set(row.lane, controller);
+      for (const next of this.repository.behind(row.lane, row.seq, SIGN_AHEAD)) void this.sign(next).catch(() => undefined);
+      const work = this.deliver(row, controller.signal)
+        .catch((err: unknown) => this.log.error({ err, jti: row.jti }, 'SET delivery failed unexpectedly'))
+        .finally(() => {
+          this.inFlight.delete(row.lane);
+          this.settled.delete(work);
+          this.kick();
+        });
+      this.settled.add(work);
     }
-    const next = this.repository.nextDue();
+    // A lane being pushed looks again when its push ends; the timer is for the SETs waiting on a backoff.
+    const next = this.repository.nextDueAfter(now);
     if (next !== null) {
       this.timer = setTimeout(() => this.run(), Math.max(0, next - Date.now()));
       this.timer.unref();
@@ -160,9 +167,12 @@ export class DeliveryWorker {
 
   private async deliver(row: OutboxRow, shutdown: AbortSignal): Promise<void> {
     const attempt = await this.attempt(row, shutdown);
+    const signed = await this.signing.get(row.jti)?.catch(() => undefined);
+    this.signing.delete(row.jti);
     // A shutdown is not the receiver's fault: the SET stays pending, with no attempt counted.
     if (attempt === undefined || this.stopped) return;
-    this.record(row, attempt);
+    // A new signature is stored with the attempt that sent it: the outbox shows the bytes the receiver got.
+    this.record(row, attempt, signed?.stored === false ? signed : undefined);
   }
 
   /** One attempt; undefined when the SET is held (SSF_PUSH) or the worker is stopping. */
@@ -173,12 +183,13 @@ export class DeliveryWorker {
       this.repository.hold(row.jti, row.lane, reason);
       return undefined;
     }
-    let token: string;
+    let signed: Signed;
     try {
-      token = await signedToken(this.repository, this.keys, row);
+      signed = await this.sign(row);
     } catch (error) {
       return failure(`the SET could not be signed: ${(error as Error).message}`);
     }
+    const token = signed.token;
     // Our own timer, not AbortSignal.any([..., AbortSignal.timeout()]), which stops firing after a GC on Node 20.
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(new Error('timed out waiting for the receiver')), this.options.timeoutMs);
@@ -218,11 +229,24 @@ export class DeliveryWorker {
     }
   }
 
-  private record(row: OutboxRow, attempt: Attempt): void {
+  /** The SET's token, signed once; a failure to sign is the attempt's (its push asks again), so it is not kept. */
+  private sign(row: OutboxRow): Promise<Signed> {
+    let signed = this.signing.get(row.jti);
+    if (!signed) {
+      signed = tokenOf(this.repository, this.keys, row);
+      this.signing.set(row.jti, signed);
+      signed.catch(() => this.signing.delete(row.jti));
+    }
+    return signed;
+  }
+
+  private record(row: OutboxRow, attempt: Attempt, signed: Signed | undefined): void {
     const attempts = row.attempts + 1;
     const at = this.now().toISOString();
     const outcome: AttemptOutcome = {
       jti: row.jti,
+      token: signed?.token ?? null,
+      kid: signed?.kid ?? null,
       lane: row.lane,
       integrationId: row.integration_id,
       status: 'pending',
@@ -250,15 +274,30 @@ export class DeliveryWorker {
   }
 }
 
+/** A SET's compact JWS and the key that signed it; `stored` when it is the outbox's own. */
+interface Signed {
+  token: string;
+  kid: string;
+  stored: boolean;
+}
+
+type Unsigned = Pick<OutboxRow, 'jti' | 'account_tag' | 'token' | 'kid' | 'claims'>;
+
 /**
- * The SET's compact JWS: signed once and stored, so every attempt (and the outbox) carries the same bytes; signed
- * again when the key it was signed with is no longer the account's (state imported without its keys).
+ * The SET's token: the stored one while its key is still one of the account's; otherwise (never signed, or state
+ * imported without its keys) a new signature with the account's current key, not yet stored.
  */
-export async function signedToken(repository: SsfRepository, keys: KeyStore, entry: Pick<OutboxRow, 'jti' | 'account_tag' | 'token' | 'kid' | 'claims'>): Promise<string> {
-  if (entry.token && entry.kid && repository.hasKey(entry.account_tag, entry.kid)) return entry.token;
+async function tokenOf(repository: SsfRepository, keys: KeyStore, entry: Unsigned): Promise<Signed> {
+  if (entry.token && entry.kid && repository.hasKey(entry.account_tag, entry.kid)) return { token: entry.token, kid: entry.kid, stored: true };
   const claims = JSON.parse(entry.claims) as unknown;
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new Error('the stored claims are not a JSON object');
   const { token, kid } = await keys.sign(entry.account_tag, claims as SetClaims);
-  repository.setToken(entry.jti, token, kid);
-  return token;
+  return { token, kid, stored: false };
+}
+
+/** As tokenOf, a new signature stored at once: every later read (the next poll, the outbox) carries the same bytes. */
+export async function signedToken(repository: SsfRepository, keys: KeyStore, entry: Unsigned): Promise<string> {
+  const signed = await tokenOf(repository, keys, entry);
+  if (!signed.stored) repository.setToken(entry.jti, signed.token, signed.kid);
+  return signed.token;
 }

@@ -92,6 +92,9 @@ export type NewOutboxEntry = Pick<
 /** The outcome of one push attempt: the SET's new status and, while it stays pending, when it is tried next. */
 export interface AttemptOutcome {
   jti: string;
+  /** A signature made for this attempt, stored with it (null: the stored one was sent). */
+  token: string | null;
+  kid: string | null;
   lane: string;
   integrationId: string;
   status: 'pending' | 'delivered' | 'failed';
@@ -206,18 +209,21 @@ export class SsfRepository {
         `SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
          ORDER BY next_attempt_at LIMIT ?`,
       ),
-      nextDue: p<[], number | null>(`SELECT min(next_attempt_at) FROM ssf_outbox WHERE status = 'pending' AND next_attempt_at IS NOT NULL`),
-      setNextAttempt: p<[number, string]>(`UPDATE ssf_outbox SET next_attempt_at = ? WHERE jti = ? AND status = 'pending'`),
+      nextDueAfter: p<[number], number | null>(`SELECT min(next_attempt_at) FROM ssf_outbox WHERE status = 'pending' AND next_attempt_at > ?`),
       setToken: p<[string, string, string]>('UPDATE ssf_outbox SET token = ?, kid = ? WHERE jti = ?'),
       recordAttempt: p<Omit<AttemptOutcome, 'lane' | 'integrationId' | 'log'> & { log: string }>(
         `UPDATE ssf_outbox SET status = @status, attempts = @attempts, http_status = @http_status, error = @error,
          last_attempt_at = @at, delivered_at = @delivered_at, next_attempt_at = @next_attempt_at,
+         token = coalesce(@token, token), kid = coalesce(@kid, kid),
          attempt_log = json_insert(attempt_log, '$[#]', json(@log)) WHERE jti = @jti AND status = 'pending'`,
       ),
       hold: p<[string, string]>(`UPDATE ssf_outbox SET status = 'held', error = ?, next_attempt_at = NULL WHERE jti = ? AND status = 'pending'`),
       prune: p<[string, string, number]>(
         `DELETE FROM ssf_outbox WHERE integration_id = ? AND ${FINISHED} AND seq <= (
            SELECT seq FROM ssf_outbox WHERE integration_id = ? AND ${FINISHED} ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+      ),
+      behind: p<[string, number, number], OutboxRow>(
+        `SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE lane = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
       ),
       waiting: p<[string, string, number], OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE lane = ? AND status = ? ORDER BY seq LIMIT ?`),
       countWaiting: p<[string, string], number>(`SELECT count(*) FROM ssf_outbox WHERE lane = ? AND status = ?`),
@@ -370,14 +376,14 @@ export class SsfRepository {
     return this.s.due.all(now, limit);
   }
 
-  /** When the next pending SET is due (ms since the epoch), or null when none is waiting. */
-  nextDue(): number | null {
-    return this.s.nextDue.pluck().get() as number | null;
+  /** The next `limit` pending SETs of a lane after `seq`, in order. */
+  behind(lane: string, seq: number, limit: number): OutboxRow[] {
+    return this.s.behind.all(lane, seq, limit);
   }
 
-  /** Moves a pending SET's next attempt (a lease while it is being tried). */
-  setNextAttempt(jti: string, at: number): void {
-    this.s.setNextAttempt.run(at, jti);
+  /** When the next SET waiting on a backoff is due (ms since the epoch, after `now`), or null when none is. */
+  nextDueAfter(now: number): number | null {
+    return this.s.nextDueAfter.pluck().get(now) as number | null;
   }
 
   /** Makes the oldest pending SET of every lane due now: at start-up, and after state was replaced. */
