@@ -250,9 +250,11 @@ const SPECS = [
     env: 'JOURNAL_SIZE',
     flag: '--journal-size',
     description: 'how many requests the request journal keeps (oldest dropped first); 0 turns it off',
-    defaultText: '1000',
+    // 200: what a test just did, and short-lived enough under sustained load that most entries never reach V8's
+    // old generation (at 1,000, the churn cost ~10% of a GET's CPU and ~70 MB of RSS; docs/performance.md).
+    defaultText: '200',
     parse(raw, name) {
-      if (raw === undefined || raw === '') return 1000;
+      if (raw === undefined || raw === '') return 200;
       if (!/^\d{1,7}$/.test(raw) || Number(raw) > 1_000_000) fail(name, raw, 'an integer from 0 to 1000000');
       return Number(raw);
     },

@@ -78,7 +78,7 @@ describe('the bin', () => {
   it('takes a flag over the env var, and the env var over the default', () => {
     expect(loadConfig(['--journal-size', '5'], { JOURNAL_SIZE: '7' }).journalSize).toBe(5);
     expect(loadConfig([], { JOURNAL_SIZE: '7' }).journalSize).toBe(7);
-    expect(loadConfig([], {}).journalSize).toBe(1000);
+    expect(loadConfig([], {}).journalSize).toBe(200);
     expect(loadConfig(['--seed=a.json'], { SEED_FILE: 'b.json' }).seedFile).toBe('a.json');
   });
 });
