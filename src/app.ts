@@ -53,6 +53,8 @@ export interface AppDeps {
 }
 
 const API_PREFIX = '/client/v4';
+/** The log levels at which an info line is written. */
+const WRITES_INFO = new Set(['info', 'debug', 'trace']);
 
 /** Serves every path both under the API base and without it: /client/v4/accounts/... ≡ /accounts/... */
 function stripApiPrefix(url: string): string {
@@ -114,12 +116,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   const ssfBaseUrl = () => ssfBase;
 
-  // Method, path, status and time; never headers, so credentials stay out of the logs.
+  // Method, path, status and time; never headers, so credentials stay out of the logs. Built only when written.
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-      'request completed',
-    );
+    if (WRITES_INFO.has(request.log.level)) {
+      request.log.info(
+        { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request completed',
+      );
+    }
     done();
   });
   registerFailureHandlers(app, { closeGraceMs: Math.min(5000, config.requestTimeoutMs) });
@@ -178,7 +182,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Everything under Cloudflare's API base needs a credential (per AUTH_MODE), checked before the body is read.
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => authorize(request));
+    // Callback style: no promise per request; a throw here still becomes the failure envelope.
+    api.addHook('onRequest', (request, _reply, done) => {
+      authorize(request);
+      done();
+    });
     await api.register(integrationRoutes, { repository: integrations, ssfBaseUrl });
     await api.register(riskRoutes, { risk });
   });

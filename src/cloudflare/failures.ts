@@ -114,13 +114,19 @@ interface Serving {
   response: ServerResponse;
 }
 
-/** The request each connection is serving, until it is answered: a late 408 must not follow an answer begun. */
+/** The request each connection serves last: a late 408 must not follow an answer begun. */
 const serving = new WeakMap<Socket, Serving>();
+
+/** The connection's request while it is still being served: not yet answered, or answered before it fully arrived. */
+function inProgress(socket: Socket): Serving | undefined {
+  const last = serving.get(socket);
+  return last === undefined || (last.response.writableEnded && last.request.complete) ? undefined : last;
+}
 
 /** The failure envelope written straight to a connection that has no response object, which is then closed. */
 function refuseConnection(socket: Socket, status: number, errors: ErrorMessage[], headers: Record<string, string> = {}): void {
   const body = JSON.stringify(failureBody(errors));
-  if (socket.writable && serving.get(socket)?.response.headersSent !== true) {
+  if (socket.writable && inProgress(socket)?.response.headersSent !== true) {
     const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n${extra}` +
@@ -152,23 +158,13 @@ export function registerFailureHandlers(app: FastifyInstance, options: FailureOp
     });
   });
 
-  app.addHook('onRequest', (request, reply, done) => {
-    serving.set(request.raw.socket, { request: request.raw, response: reply.raw });
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => serving.set(request.socket, { request, response }));
+  app.addHook('onRequest', (request, _reply, done) => {
     // Node would answer an HTTP/1.1 request without Host 400 with an empty body (requireHostHeader: off).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       done(new ApiError(400, [{ code: ErrorCode.badRequest, message: 'An HTTP/1.1 request needs a Host header' }], { connection: 'close' }));
       return;
     }
-    done();
-  });
-  // Served until the request has fully arrived too: an answer given early (a refused credential) is not
-  // followed by a 408 when the rest of its body never comes.
-  const forget = (request: IncomingMessage) => {
-    if (serving.get(request.socket)?.request === request) serving.delete(request.socket);
-  };
-  app.addHook('onResponse', (request, _reply, done) => {
-    if (request.raw.complete) forget(request.raw);
-    else request.raw.once('end', () => forget(request.raw));
     done();
   });
 
@@ -184,7 +180,7 @@ export function registerFailureHandlers(app: FastifyInstance, options: FailureOp
   app.addHook('preClose', (done) => {
     grace = setTimeout(() => {
       for (const socket of connections) {
-        if (serving.get(socket)?.request.complete !== true) refuseConnection(socket, 408, [TIMED_OUT]);
+        if (inProgress(socket)?.request.complete !== true) refuseConnection(socket, 408, [TIMED_OUT]);
       }
     }, options.closeGraceMs);
     grace.unref();
