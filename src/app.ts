@@ -1,6 +1,5 @@
 // buildApp: the whole emulator as one Fastify instance; registers the shared parts, then each feature, in order.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import fastifySwagger from '@fastify/swagger';
 import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
@@ -11,7 +10,8 @@ import { CREDENTIAL_HEADERS } from './cloudflare/credentials.js';
 import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './cloudflare/failures.js';
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { healthRoutes } from './health/routes.js';
-import { docsRoutes } from './docs/routes.js';
+import { docsRoutes, documentedRoutes } from './docs/routes.js';
+import { logEachResponse } from './requestLog.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { accountRoutes } from './emulator/accounts.js';
 import { FaultRules } from './emulator/faults.js';
@@ -32,7 +32,6 @@ import { riskControls } from './risk/controls.js';
 import { riskTables } from './risk/state.js';
 import { sharedSignals } from './ssf/plugin.js';
 import { ssfTables } from './ssf/state.js';
-import { asOpenapi30, openapiDocument } from './openapi.js';
 import { lazySchemaController } from './schemaCompilers.js';
 
 export interface AppDeps {
@@ -53,8 +52,6 @@ export interface AppDeps {
 }
 
 const API_PREFIX = '/client/v4';
-/** The log levels at which an info line is written. */
-const WRITES_INFO = new Set(['info', 'debug', 'trace']);
 
 /** Serves every path both under the API base and without it: /client/v4/accounts/... ≡ /accounts/... */
 function stripApiPrefix(url: string): string {
@@ -116,21 +113,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   const ssfBaseUrl = () => ssfBase;
 
-  // Method, path, status and time; never headers, so credentials stay out of the logs. Built only when written.
-  app.addHook('onResponse', (request, reply, done) => {
-    if (WRITES_INFO.has(request.log.level)) {
-      request.log.info(
-        { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-        'request completed',
-      );
-    }
-    done();
-  });
+  logEachResponse(app);
   registerFailureHandlers(app, { closeGraceMs: Math.min(5000, config.requestTimeoutMs) });
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
-  await app.register(fastifySwagger, { openapi: openapiDocument(), transformObject: asOpenapi30 });
+  // Noted from here on for the OpenAPI document, which is made on first request (src/docs/routes.ts).
+  const documented = documentedRoutes(app);
   if (config.corsOrigins) {
     await app.register(fastifyCors, {
       origin: config.corsOrigins[0] === '*' ? '*' : config.corsOrigins,
@@ -176,7 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(async (own) => {
     markInternal(own);
     await own.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
-    await own.register(docsRoutes);
+    await own.register(docsRoutes, { routes: documented });
     await own.register(dashboardRoutes);
   });
 

@@ -191,6 +191,11 @@ export function registerFailureHandlers(app: FastifyInstance, options: FailureOp
     done();
   });
 
+  answerFailures(app);
+}
+
+/** The failure envelope for every error and unrouted request of `app`, with 405 and Allow where another method is routed. */
+export function answerFailures(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     // No route has this method and path (e.g. QUERY without a Content-Type): routing answers 405/404 first.
     if (request.is404 && !(error instanceof ApiError)) return notFound(request, reply);

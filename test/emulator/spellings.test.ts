@@ -3,6 +3,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT, makeApp } from '../support/app.js';
+import { documentedPaths } from '../support/openapi.js';
 
 const TOKEN = 'admin-s3cret';
 const INTEGRATION = '00000000-0000-4000-8000-000000000001';
@@ -16,8 +17,8 @@ afterAll(async () => {
 });
 
 /** Every control operation of the served OpenAPI document, with its path parameters filled in. */
-function controlOperations(): Array<{ method: InjectOptions['method']; path: string }> {
-  const paths = (app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths;
+async function controlOperations(): Promise<Array<{ method: InjectOptions['method']; path: string }>> {
+  const paths = await documentedPaths(app);
   return Object.entries(paths)
     .filter(([path]) => path.startsWith('/__emulator/v1/'))
     .flatMap(([path, operations]) =>
@@ -50,8 +51,8 @@ async function answer(method: InjectOptions['method'], url: string, authorizatio
 }
 
 describe('spellings of every control path', () => {
-  it('covers every control operation of the document', () => {
-    expect(controlOperations().length).toBe(23);
+  it('covers every control operation of the document', async () => {
+    expect((await controlOperations()).length).toBe(23);
   });
 
   it('without the admin token: every spelling is refused with 401 code 1401, as the plain one', async () => {
@@ -60,7 +61,7 @@ describe('spellings of every control path', () => {
       type: 'application/json; charset=utf-8',
       body: { success: false, errors: [{ code: 1401, message: 'The control API needs Authorization: Bearer <EMULATOR_ADMIN_TOKEN>' }], messages: [], result: null },
     };
-    for (const { method, path } of controlOperations()) {
+    for (const { method, path } of await controlOperations()) {
       expect({ method, path, ...(await answer(method, path)) }).toEqual({ method, path, ...refused });
       for (const [name, url] of Object.entries(spellings(path))) {
         expect({ method, name, url, ...(await answer(method, url)) }).toEqual({ method, name, url, ...refused });
@@ -69,7 +70,7 @@ describe('spellings of every control path', () => {
   });
 
   it('with the admin token: every spelling of a read answers what the plain spelling answers', async () => {
-    const reads = controlOperations().filter((op) => op.method === 'GET');
+    const reads = (await controlOperations()).filter((op) => op.method === 'GET');
     expect(reads.length).toBe(12);
     for (const { method, path } of reads) {
       const plain = await answer(method, path, `Bearer ${TOKEN}`);
@@ -80,7 +81,7 @@ describe('spellings of every control path', () => {
   });
 
   it('with the admin token: every spelling of a write reaches the same operation (same status)', async () => {
-    for (const { method, path } of controlOperations().filter((op) => op.method !== 'GET')) {
+    for (const { method, path } of (await controlOperations()).filter((op) => op.method !== 'GET')) {
       const plain = await answer(method, path, `Bearer ${TOKEN}`);
       for (const [name, url] of Object.entries(spellings(path))) {
         expect({ method, name, url, status: (await answer(method, url, `Bearer ${TOKEN}`)).status }).toEqual({ method, name, url, status: plain.status });
