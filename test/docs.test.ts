@@ -1,15 +1,12 @@
 // The OpenAPI document as served, and Swagger UI driven in a real headless Chromium.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { ACCOUNT, TOKEN } from './support/app.js';
+import { CHROMIUM, hasChromium, launchChromium, type Browser } from './support/chromium.js';
 import { ROOT, startServer, type RunningServer } from './support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the Swagger UI browser test: ${CHROMIUM} is missing; install it with: apt-get install -y chromium`);
 
 let server: RunningServer;
@@ -39,33 +36,16 @@ describe('the OpenAPI document', () => {
 });
 
 describe.skipIf(!hasChromium)('Swagger UI at /docs in headless Chromium', () => {
-  let browser: BrowserContext;
-  let profile: string;
+  let browser: Browser;
   beforeAll(async () => {
-    // A fresh profile each run (playwright passes it as --user-data-dir).
-    profile = mkdtempSync(join(tmpdir(), 'emulator-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   it('renders the operations, and "Try it out" on the list operation shows a 200', async () => {
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`${server.url}/docs`);
     const list = page.locator('[id$="-dlp-zt-risk-score-integration-list"]');
     await list.waitFor({ timeout: 20_000 });

@@ -1,4 +1,4 @@
-// Headless Debian Chromium through playwright-core, launched as the Swagger UI test launches it (test/docs.test.ts).
+// Headless Debian Chromium through playwright-core, as the Swagger UI and dashboard tests launch it.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
