@@ -52,6 +52,8 @@ export interface AppDeps {
 }
 
 const API_PREFIX = '/client/v4';
+/** How paths are matched, by the app and by its documentation instance (src/docs/routes.ts). */
+const ROUTER_OPTIONS = { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 };
 
 /** Serves every path both under the API base and without it: /client/v4/accounts/... ≡ /accounts/... */
 function stripApiPrefix(url: string): string {
@@ -88,7 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       requireHostHeader: false,
     },
     rewriteUrl: (req) => stripApiPrefix(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
+    routerOptions: ROUTER_OPTIONS,
     bodyLimit: 1024 * 1024,
     // Fastify's compilers, compiling each schema once and on first use (src/schemaCompilers.ts).
     ...(deps.eagerSchemas ? {} : { schemaController: lazySchemaController() }),
@@ -165,7 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(async (own) => {
     markInternal(own);
     await own.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
-    await own.register(docsRoutes, { routes: documented });
+    await own.register(docsRoutes, { routes: documented, routerOptions: ROUTER_OPTIONS });
     await own.register(dashboardRoutes);
   });
 

@@ -35,6 +35,30 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('Swagger UI and the document under other spellings of their paths', () => {
+  // Made on first request by a second Fastify instance (src/docs/routes.ts), which must route as the app does.
+  it.each([
+    ['/client/v4/docs', '/docs'],
+    ['//docs', '/docs'],
+    ['/docs/json/', '/docs/json'],
+    ['/client/v4/openapi.yaml', '/openapi.yaml'],
+  ])('%s answers as %s', async (spelling, plain) => {
+    const [a, b] = await Promise.all([fetch(`${server.url}${spelling}`), fetch(`${server.url}${plain}`)]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(a.headers.get('content-type')).toBe(b.headers.get('content-type'));
+    expect(await a.text()).toBe(await b.text());
+  });
+
+  it('a file Swagger UI does not have is a 404 in the failure envelope', async () => {
+    const res = await fetch(`${server.url}/docs/nope`);
+    expect(res.status).toBe(404);
+    const body = await res.json();
+    expect(body.success).toBe(false);
+    expect(body.errors[0].code).toBe(7003);
+  });
+});
+
 describe.skipIf(!hasChromium)('Swagger UI at /docs in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {

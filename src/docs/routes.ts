@@ -4,7 +4,7 @@
 // runs never ask. The app notes its routes as they are registered; the first request builds a second Fastify
 // instance holding the two plugins and those routes (with handlers that never run), and /docs requests are
 // handed to its router.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { answerFailures } from '../cloudflare/failures.js';
 import { asOpenapi30, openapiDocument } from '../openapi.js';
 import { logEachResponse } from '../requestLog.js';
@@ -26,9 +26,16 @@ function neverCalled(): never {
   throw new Error('the documentation instance only describes routes');
 }
 
-async function documentation(routes: readonly RouteOptions[], log: FastifyBaseLogger): Promise<FastifyInstance> {
+interface DocsOptions {
+  /** The routes to describe, from documentedRoutes(). */
+  routes: readonly RouteOptions[];
+  /** The app's, so that every spelling of a /docs path the app routes here is routed alike. */
+  routerOptions: FastifyServerOptions['routerOptions'];
+}
+
+async function documentation({ routes, routerOptions }: DocsOptions, log: FastifyBaseLogger): Promise<FastifyInstance> {
   const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
-  const docs = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) });
+  const docs = Fastify({ loggerInstance: log, routerOptions, logController: new LogController({ disableRequestLogging: true }) });
   // Only the schemas are read here, by @fastify/swagger: nothing is validated or serialised with them.
   docs.setValidatorCompiler(() => () => true);
   docs.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -45,10 +52,10 @@ async function documentation(routes: readonly RouteOptions[], log: FastifyBaseLo
   return docs;
 }
 
-export const docsRoutes: FastifyPluginAsync<{ routes: readonly RouteOptions[] }> = async (app, { routes }) => {
+export const docsRoutes: FastifyPluginAsync<DocsOptions> = async (app, options) => {
   let built: Promise<FastifyInstance> | undefined;
   const docs = () =>
-    (built ??= documentation(routes, app.log).catch((error: unknown) => {
+    (built ??= documentation(options, app.log).catch((error: unknown) => {
       built = undefined;
       throw error;
     }));
