@@ -259,7 +259,7 @@ describe('start-up failures: one error line, exit 2', () => {
       const created = failing({ DATABASE_PATH: fresh }, asNobody);
       expect(created.status).toBe(2);
       expect(created.lines).toEqual([
-        `error: DATABASE_PATH ${fresh}: cannot be opened for writing: unable to open database file (SQLITE_CANTOPEN); give the emulator write access to the file and its directory (SQLite adds -wal and -shm files beside it), or choose another path`,
+        `error: DATABASE_PATH ${fresh}: cannot be opened for writing: unable to open database file (SQLITE_CANTOPEN); give the emulator write access to the file and its directory (SQLite keeps its write-ahead log and index files beside it), or choose another path`,
       ]);
     } finally {
       chmodSync(roDir, 0o755);

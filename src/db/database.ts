@@ -26,7 +26,7 @@ function startupError(path: string, error: unknown): ConfigError {
     return unusable(path, `is not an SQLite database, or a corrupt one: ${describe(error)}`, 'point DATABASE_PATH at another file, or move this one away to start afresh', error);
   }
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return unusable(path, `cannot be opened for writing: ${describe(error)}`, 'give the emulator write access to the file and its directory (SQLite adds -wal and -shm files beside it), or choose another path', error);
+    return unusable(path, `cannot be opened for writing: ${describe(error)}`, 'give the emulator write access to the file and its directory (SQLite keeps its write-ahead log and index files beside it), or choose another path', error);
   }
   return unusable(path, `cannot be used: ${describe(error)}`, 'check the file and its directory, or choose another path', error);
 }
