@@ -11,7 +11,6 @@ import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './
 import { registerJsonBodyParser } from './cloudflare/jsonBody.js';
 import { healthRoutes } from './health/routes.js';
 import { docsRoutes, documentedRoutes } from './docs/routes.js';
-import { logEachResponse } from './requestLog.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { accountRoutes } from './emulator/accounts.js';
 import { FaultRules } from './emulator/faults.js';
@@ -52,6 +51,8 @@ export interface AppDeps {
 }
 
 const API_PREFIX = '/client/v4';
+/** The log levels at which an info line is written. */
+const WRITES_INFO = new Set(['info', 'debug', 'trace']);
 /** How paths are matched, by the app and by its documentation instance (src/docs/routes.ts). */
 const ROUTER_OPTIONS = { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 };
 
@@ -115,7 +116,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   const ssfBaseUrl = () => ssfBase;
 
-  logEachResponse(app);
+  // Method, path, status and time; never headers, so credentials stay out of the logs. Built only when written.
+  // It also covers /docs requests, which the documentation instance answers on the hijacked reply.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (WRITES_INFO.has(request.log.level)) {
+      request.log.info(
+        { method: request.method, url: request.originalUrl, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request completed',
+      );
+    }
+    done();
+  });
   registerFailureHandlers(app, { closeGraceMs: Math.min(5000, config.requestTimeoutMs) });
   // Only JSON bodies: anything else is a 415 in the failure envelope, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain');

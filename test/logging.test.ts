@@ -21,6 +21,17 @@ describe('request logging', () => {
     expect(all).not.toContain('secret-key-1234567');
   });
 
+  it('writes one line for a Swagger UI request too, which a second Fastify instance answers', async () => {
+    const lines: string[] = [];
+    const app = await makeApp({ logLevel: 'info' }, { logStream: { write: (line: string) => void lines.push(line) } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    expect((await fetch(`http://127.0.0.1:${port}/docs/`)).status).toBe(200);
+    await app.close();
+    const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request completed');
+    expect(requests.map(({ method, url, statusCode }) => ({ method, url, statusCode }))).toEqual([{ method: 'GET', url: '/docs/', statusCode: 200 }]);
+  });
+
   it('writes the same line at the levels below info', async () => {
     for (const logLevel of ['debug', 'trace'] as const) {
       const lines: string[] = [];

@@ -7,7 +7,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { answerFailures } from '../cloudflare/failures.js';
 import { asOpenapi30, openapiDocument } from '../openapi.js';
-import { logEachResponse } from '../requestLog.js';
 
 /**
  * The routes the document describes, noted as `app` registers them: call it before any route is registered. The
@@ -40,7 +39,6 @@ async function documentation({ routes, routerOptions }: DocsOptions, log: Fastif
   docs.setValidatorCompiler(() => () => true);
   docs.setSerializerCompiler(() => (data) => JSON.stringify(data));
   answerFailures(docs);
-  logEachResponse(docs);
   await docs.register(swagger, { openapi: openapiDocument(), transformObject: asOpenapi30 });
   for (const route of routes) docs.route({ method: route.method, url: route.url, schema: route.schema, config: route.config, handler: neverCalled });
   // The document's server is the relative /client/v4, so "Try it out" calls whatever host serves the page.
