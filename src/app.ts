@@ -4,7 +4,7 @@ import fastifyCors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { ConfigError, publicOrigin, type Config } from './config.js';
-import { migrate, openDatabase, readMigrations } from './db/database.js';
+import { latestVersion, migrate, openDatabase, readMigrations } from './db/database.js';
 import { authorizer } from './cloudflare/auth.js';
 import { CREDENTIAL_HEADERS } from './cloudflare/credentials.js';
 import { clientErrorHandler, frameworkErrors, registerFailureHandlers } from './cloudflare/failures.js';
@@ -101,11 +101,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
   });
 
-  const db = openDatabase(config.databasePath);
+  const migrations = readMigrations();
+  const db = openDatabase(config.databasePath, migrations);
   app.addHook('onClose', async () => {
     db.close();
   });
-  const migrations = readMigrations();
   migrate(db, migrations);
 
   // Computed once the port is known (PORT=0), not on every request.
@@ -177,7 +177,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(async (own) => {
     markInternal(own);
-    await own.register(healthRoutes, { db, expectedVersion: Math.max(0, ...migrations.map((m) => m.version)) });
+    await own.register(healthRoutes, { db, expectedVersion: latestVersion(migrations) });
     await own.register(docsRoutes, { routes: documented, routerOptions: ROUTER_OPTIONS });
     await own.register(dashboardRoutes);
   });

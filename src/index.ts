@@ -1,6 +1,7 @@
 // The package's public API: the emulator in-process, built exactly as the CLI builds it.
 import { startApp } from './app.js';
 import { configFromOptions, ConfigError, type EmulatorOptions } from './config.js';
+import { CONTROL_PREFIX } from './emulator/routes.js';
 
 export { ConfigError, type EmulatorOptions };
 
@@ -31,7 +32,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiUrl: `${url}/client/v4`,
     port,
     async reset(accountId) {
-      const res = await app.inject({ method: 'POST', url: accountId === undefined ? '/__emulator/v1/reset' : `/__emulator/v1/accounts/${encodeURIComponent(accountId)}/reset`, headers });
+      const res = await app.inject({ method: 'POST', url: accountId === undefined ? `${CONTROL_PREFIX}/reset` : `${CONTROL_PREFIX}/accounts/${encodeURIComponent(accountId)}/reset`, headers });
       if (res.statusCode !== 200) {
         const errors = (res.json() as { errors?: Array<{ message: string }> }).errors ?? [];
         throw new Error(`reset ${accountId ?? 'of every account'} failed: ${errors.map((e) => e.message).join('; ') || res.statusCode}`);

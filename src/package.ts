@@ -1,17 +1,10 @@
-// The package's own files (package.json, migrations/), found from wherever this module runs: src/ under tsx, or a
-// file of dist/ once built (the bundler may put it in dist/chunks/), in a clone or installed in node_modules.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// The package's own files (package.json, migrations/), one folder up from this module wherever it runs: src/ under
+// tsx, or dist/ once bundled (each entry is one file of dist/), in a clone or installed in node_modules.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function packageRoot(from: string): string {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json with a migrations/ folder above ${from}`);
-  }
-}
-
-export const PACKAGE_ROOT = packageRoot(fileURLToPath(import.meta.url));
+export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string; description: string };
 export const PACKAGE_NAME = pkg.name;

@@ -73,3 +73,8 @@ export function notFound(code: number, message: string): ApiError {
 export function badRequest(code: number, message: string, pointer?: string): ApiError {
   return new ApiError(400, [{ code, message, ...(pointer === undefined ? {} : { source: { pointer } }) }]);
 }
+
+/** A JSON pointer token: `~` and `/` escaped (RFC 6901). */
+export function pointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}

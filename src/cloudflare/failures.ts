@@ -20,23 +20,28 @@ function pointerOf(error: AjvError): string {
   return error.instancePath;
 }
 
+/** What is wrong with a field, in the words every validation message uses (the API's and a state import's). */
+export function problemOf(error: AjvError): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'enum':
+      return `must be one of: ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(error.params.allowedValue)}`;
+    case 'format':
+      return `must be a valid ${String(error.params.format)}`;
+    case 'pattern':
+      return `must match ${String(error.params.pattern)}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
 function describe(error: AjvError): string {
   const field = pointerOf(error).slice(1).replaceAll('/', '.') || 'request body';
   if (field === 'request body' && error.keyword === 'type') return 'request body must be a JSON object';
-  switch (error.keyword) {
-    case 'required':
-      return `${field} is required`;
-    case 'enum':
-      return `${field} must be one of: ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const':
-      return `${field} must be ${JSON.stringify(error.params.allowedValue)}`;
-    case 'format':
-      return `${field} must be a valid ${String(error.params.format)}`;
-    case 'pattern':
-      return `${field} must match ${String(error.params.pattern)}`;
-    default:
-      return `${field} ${error.message ?? 'is invalid'}`;
-  }
+  return `${field} ${problemOf(error)}`;
 }
 
 /** One entry per offending field (its first problem), each with the field's JSON pointer. */

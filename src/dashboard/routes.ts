@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
-export const DASHBOARD_PREFIX = '/__emulator/ui';
+const DASHBOARD_PREFIX = '/__emulator/ui';
 
 /** The files are served as written, from public/ next to this module: src/dashboard/public/, or dist/public/ next to
  * the bundle (scripts/build.js copies them there). */
@@ -30,7 +30,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Whether an Accept header ranks HTML above JSON, as a browser's navigation does (curl's * / * does not). */
-export function prefersHtml(accept: string | undefined): boolean {
+function prefersHtml(accept: string | undefined): boolean {
   if (accept === undefined || !accept.includes('text/html')) return false;
   let html = 0;
   let json = 0;

@@ -31,16 +31,17 @@ function startupError(path: string, error: unknown): ConfigError {
   return unusable(path, `cannot be used: ${describe(error)}`, 'check the file and its directory, or choose another path', error);
 }
 
-/** The highest migration this build has: a database recording a higher one was written by a newer version. */
-function knownSchemaVersion(): number {
-  return Math.max(0, ...readMigrations().map((m) => m.version));
+/** The highest version of `migrations`: a database recording a higher one was written by a newer build. */
+export function latestVersion(migrations: readonly Migration[]): number {
+  return Math.max(0, ...migrations.map((m) => m.version));
 }
 
 /**
  * Opens `path` for serving. Anything that makes it unusable (not a database, corrupt, read-only, a directory,
- * written by a newer version) is a ConfigError naming the path, raised before anything is written to it.
+ * a schema version above the latest of `migrations`, by default those of migrations/) is a ConfigError naming the
+ * path, raised before anything is written to it.
  */
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, migrations?: readonly Migration[]): Database {
   const inMemory = path === ':memory:' || path.startsWith('file:');
   if (!inMemory) {
     let isDirectory = false;
@@ -59,7 +60,7 @@ export function openDatabase(path: string): Database {
   let db: Database | undefined;
   try {
     db = new BetterSqlite3(path);
-    refuseNewerSchema(db, path);
+    refuseNewerSchema(db, path, migrations);
     // Reads every page once: corruption is reported now, naming the file, rather than as a failed request.
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') {
@@ -76,11 +77,11 @@ export function openDatabase(path: string): Database {
 }
 
 /** Refuses, before any write, a database whose schema_migrations records a version this build does not have. */
-function refuseNewerSchema(db: Database, path: string): void {
+function refuseNewerSchema(db: Database, path: string, migrations: readonly Migration[] = readMigrations()): void {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get();
   if (hasTable === undefined) return;
   const version = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
-  const known = knownSchemaVersion();
+  const known = latestVersion(migrations);
   if (version > known) {
     throw unusable(
       path,

@@ -20,8 +20,8 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 };
 
 /** Every request is tried against every rule: their number, and their patterns' total length, bound that work. */
-export const MAX_FAULT_RULES = 1000;
-export const MAX_PATTERN_CHARACTERS = 32_768;
+const MAX_FAULT_RULES = 1000;
+const MAX_PATTERN_CHARACTERS = 32_768;
 
 interface CompiledRule {
   rule: FaultRule;

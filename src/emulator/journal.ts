@@ -204,11 +204,6 @@ export class Journal {
     return out;
   }
 
-  /** What the kept entries hold, in bytes as the bound counts them. */
-  get heldBytes(): number {
-    return this.bytes;
-  }
-
   private static matches(entry: Entry, filter: JournalFilter): boolean {
     if (filter.account !== undefined && (accountOf(routedPath(entry.routedUrl)) ?? null) !== filter.account) return false;
     if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false;

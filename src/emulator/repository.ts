@@ -8,7 +8,8 @@ import type { ErrorObject, ValidatorFactory } from '@fastify/ajv-compiler';
 import { ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { AccountTable, RowReference } from '../db/accountTables.js';
-import { ApiError, ErrorCode } from '../cloudflare/errors.js';
+import { ApiError, ErrorCode, pointerToken } from '../cloudflare/errors.js';
+import { problemOf } from '../cloudflare/failures.js';
 import { AccountId } from '../cloudflare/identifiers.js';
 import { MAX_JSON_DEPTH } from '../cloudflare/jsonBody.js';
 
@@ -18,8 +19,8 @@ const STATE_FORMAT_VERSION = 2;
 const DOCUMENT_FIELDS = ['format', 'version', 'schema_version', 'secrets', 'accounts', 'tables'];
 
 /** A column value as JSON carries it. */
-export type CellValue = string | number | null;
-export type StateRow = Record<string, CellValue>;
+type CellValue = string | number | null;
+type StateRow = Record<string, CellValue>;
 
 export interface StateDocument {
   format: typeof STATE_FORMAT;
@@ -76,7 +77,7 @@ interface Located {
 }
 
 // Loaded on first import (Ajv is ~100 ms of module loading most runs never need): the compiler the API's own
-// routes use, with the app's options, so a value is refused here exactly when the API would refuse it.
+// routes use, without coercion as there, so a value is refused here exactly when the API would refuse it.
 const require = createRequire(import.meta.url);
 
 function loadCompiler(): (schema: TSchema) => Validate {
@@ -96,10 +97,6 @@ function invalidState(message: string, pointer: string): ApiError {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function escapeToken(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** `/tables/integrations/0/id` -> `tables.integrations[0].id`: how messages name a place. */
@@ -135,19 +132,11 @@ function describeError(error: ErrorObject): { pointer: string; problem: string }
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
-      return { pointer: `${at}/${escapeToken(String(p.missingProperty))}`, problem: 'is required' };
+      return { pointer: `${at}/${pointerToken(String(p.missingProperty))}`, problem: problemOf(error) };
     case 'additionalProperties':
-      return { pointer: `${at}/${escapeToken(String(p.additionalProperty))}`, problem: 'is not allowed here' };
-    case 'enum':
-      return { pointer: at, problem: `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    case 'const':
-      return { pointer: at, problem: `must be ${JSON.stringify(p.allowedValue)}` };
-    case 'format':
-      return { pointer: at, problem: `must be a valid ${String(p.format)}` };
-    case 'pattern':
-      return { pointer: at, problem: `must match ${String(p.pattern)}` };
+      return { pointer: `${at}/${pointerToken(String(p.additionalProperty))}`, problem: 'is not allowed here' };
     default:
-      return { pointer: at, problem: error.message ?? 'is invalid' };
+      return { pointer: at, problem: problemOf(error) };
   }
 }
 
@@ -460,7 +449,7 @@ export class StateRepository {
         }
         accounts.add(accountTag);
         this.checkRow(table, row, validators, (column, message, subject = column) =>
-          refuse(`tables.${table.name}[${index}].${subject} ${message}`, `${at}/${escapeToken(column)}`),
+          refuse(`tables.${table.name}[${index}].${subject} ${message}`, `${at}/${pointerToken(column)}`),
         );
         table.uniqueKeys.forEach((key, k) => {
           const values = key.columns.map((c) => row[c] ?? null);

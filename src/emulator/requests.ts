@@ -38,7 +38,7 @@ export function accountOf(path: string): string | undefined {
 }
 
 /** Longer paths match no pattern: no route of the emulator comes near it, and it bounds the work of a match. */
-export const MAX_MATCHED_PATH = 2048;
+const MAX_MATCHED_PATH = 2048;
 
 const CHAR = 0;
 const ONE = 1; // one character other than "/" (the first of "{name}")

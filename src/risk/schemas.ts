@@ -124,14 +124,13 @@ export type RecordedEvent = Static<typeof RecordedEvent>;
 
 // ---- Emulator-only: reading every user of an account ----
 
-export const AccountUserEvent = Type.Composite([
+const AccountUserEvent = Type.Composite([
   RiskEvent,
   Type.Object({
     behavior: Type.String({ description: 'The id of the behavior triggered.' }),
     counted: Type.Boolean({ description: 'False when the behavior was disabled: recorded, but it never raises the level.' }),
   }),
 ]);
-export type AccountUserEvent = Static<typeof AccountUserEvent>;
 
 export const AccountUser = Type.Object({
   user_id: Type.String({ format: 'uuid' }),

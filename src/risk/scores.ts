@@ -1,11 +1,11 @@
 // Risk scores: the behavior catalogue of each account, users' effective risk levels, and the publication of
 // every change of a user's level through LevelChanges (inside the change's transaction, once, never for no change).
 import type { Database } from '../db/database.js';
-import { ApiError, ErrorCode, type ErrorMessage } from '../cloudflare/errors.js';
+import { ApiError, ErrorCode, pointerToken, type ErrorMessage } from '../cloudflare/errors.js';
 import { rfc3339 } from '../cloudflare/timestamps.js';
 import { BEHAVIORS, BEHAVIOR_IDS, behaviorDefinition, higher } from './catalogue.js';
 import type { LevelChange, LevelChanges, RiskLevel } from './levelChanges.js';
-import { RiskRepository, type CountedBehavior } from './repository.js';
+import { RiskRepository, type CountedBehavior, type RiskEventRow } from './repository.js';
 import type { AccountUser, Behavior, BehaviorSetting, NewRiskEvent, RecordedEvent, RiskEvent, UserRisk, UserRiskInfo } from './schemas.js';
 
 export interface RiskScoresDeps {
@@ -24,11 +24,6 @@ function wholeSeconds(date: Date): Date {
 /** A user id as stored: lower case, without the `urn:uuid:` prefix the uuid format also accepts. */
 function userKey(userId: string): string {
   return userId.toLowerCase().replace(/^urn:uuid:/, '');
-}
-
-/** A JSON pointer token: `~` and `/` escaped (RFC 6901). */
-function pointerToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function unknownBehavior(id: string, pointer: string): ErrorMessage {
@@ -57,6 +52,17 @@ function levelsByUser(triggered: readonly CountedBehavior[], catalogue: Catalogu
   const byUser = new Map<string, CountedBehavior[]>();
   for (const row of triggered) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row]);
   return new Map([...byUser].map(([userId, rows]) => [userId, levelOf(rows, catalogue)]));
+}
+
+/** An event as Cloudflare's user risk answer shows it, named from the account's catalogue. */
+function eventOnWire(e: RiskEventRow, catalogue: Catalogue): RiskEvent {
+  return {
+    id: e.id,
+    name: catalogue[e.behavior_id]?.name ?? e.behavior_id,
+    risk_level: e.risk_level,
+    timestamp: e.timestamp,
+    event_details: e.event_details,
+  };
 }
 
 function describeSetting(before: Behavior, after: BehaviorSetting): string[] {
@@ -194,13 +200,7 @@ export class RiskScores {
     const user = this.repository.user(accountId, userId);
     if (!user) return undefined;
     const catalogue = this.behaviors(accountId);
-    const events: RiskEvent[] = this.repository.events(accountId, userId).map((e) => ({
-      id: e.id,
-      name: catalogue[e.behavior_id]?.name ?? e.behavior_id,
-      risk_level: e.risk_level,
-      timestamp: e.timestamp,
-      event_details: e.event_details,
-    }));
+    const events = this.repository.events(accountId, userId).map((e) => eventOnWire(e, catalogue));
     return {
       name: user.name,
       email: user.email,
@@ -231,15 +231,7 @@ export class RiskScores {
       const eventsByUser = new Map<string, AccountUser['events']>();
       for (const e of this.repository.eventsInAccount(accountId)) {
         const events = eventsByUser.get(e.user_id) ?? [];
-        events.push({
-          id: e.id,
-          name: catalogue[e.behavior_id]?.name ?? e.behavior_id,
-          behavior: e.behavior_id,
-          risk_level: e.risk_level,
-          counted: e.counted,
-          timestamp: e.timestamp,
-          event_details: e.event_details,
-        });
+        events.push({ ...eventOnWire(e, catalogue), behavior: e.behavior_id, counted: e.counted });
         eventsByUser.set(e.user_id, events);
       }
       return this.repository.users(accountId).map((user) => ({

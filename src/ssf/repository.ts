@@ -41,7 +41,7 @@ interface StreamRow extends Omit<StreamRecord, 'events_requested' | 'disabled_by
 export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'held' | 'queued' | 'acknowledged' | 'dropped' | 'canceled';
 
 /** One push attempt as the outbox keeps it. */
-export interface AttemptRecord {
+interface AttemptRecord {
   at: string;
   http_status: number | null;
   error: string | null;
@@ -110,6 +110,11 @@ export interface AttemptOutcome {
 /** The lane of the integration's own Okta tenant (a stream's lane is its stream id). */
 export function tenantLane(integrationId: string): string {
   return `tenant:${integrationId}`;
+}
+
+/** The lane a SET goes out in: its stream's, or its integration's tenant's (as migration 0004's lane column). */
+export function laneOf(entry: { stream_id: string | null; integration_id: string }): string {
+  return entry.stream_id ?? tenantLane(entry.integration_id);
 }
 
 export interface OutboxFilter {
@@ -195,7 +200,6 @@ export class SsfRepository {
         `INSERT INTO ssf_outbox (jti, account_tag, integration_id, stream_id, txn, event_type, delivery, target, authorization, claims, status, error, created_at)
          VALUES (@jti, @account_tag, @integration_id, @stream_id, @txn, @event_type, @delivery, @target, @authorization, @claims, @status, @error, @created_at)`,
       ),
-      outboxByJti: p<[string], OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM ssf_outbox WHERE jti = ?`),
       // The oldest pending SET of a lane gets a time if it has none: after an enqueue, a finished head, a release.
       refreshLane: p<{ lane: string; now: number }>(
         `UPDATE ssf_outbox SET next_attempt_at = @now WHERE next_attempt_at IS NULL
@@ -359,16 +363,11 @@ export class SsfRepository {
       const lanes = new Set<string>();
       for (const entry of entries) {
         this.s.insertOutbox.run({ ...entry, claims: JSON.stringify(entry.claims) });
-        if (entry.status === 'pending') lanes.add(entry.stream_id ?? tenantLane(entry.integration_id));
+        if (entry.status === 'pending') lanes.add(laneOf(entry));
       }
       const now = Date.now();
       for (const lane of lanes) this.s.refreshLane.run({ lane, now });
     })();
-  }
-
-  outboxEntry(jti: string): OutboxRecord | undefined {
-    const row = this.s.outboxByJti.get(jti);
-    return row && toOutbox(row);
   }
 
   /** Up to `limit` SETs due by `now`: at most one per lane, its oldest pending one. */

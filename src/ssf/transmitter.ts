@@ -17,7 +17,7 @@ import { signedToken } from './delivery.js';
 import type { KeyStore } from './keys.js';
 import type { PollWaiters } from './poll.js';
 import type { PushPolicy } from './pushPolicy.js';
-import { POLL, PUSH, tenantLane, type NewOutboxEntry, type SsfRepository, type StreamRecord, type StreamStatus } from './repository.js';
+import { laneOf, POLL, PUSH, tenantLane, type NewOutboxEntry, type SsfRepository, type StreamRecord, type StreamStatus } from './repository.js';
 import type { CreateStreamBody, PollBody, UpdateStreamBody } from './schemas.js';
 
 export interface TransmitterDeps {
@@ -130,7 +130,7 @@ export class Transmitter {
 
   private record(entries: NewOutboxEntry[]): void {
     this.deps.repository.enqueue(entries);
-    if (entries.length > 0) this.deps.onEnqueued([...new Set(entries.map((e) => e.stream_id ?? tenantLane(e.integration_id)))]);
+    if (entries.length > 0) this.deps.onEnqueued([...new Set(entries.map(laneOf))]);
   }
 
   /** One SET per active integration (to its Okta tenant) and per matching stream, all sharing one txn. */
